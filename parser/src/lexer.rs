@@ -1,0 +1,735 @@
+//! A total, lossless lexer for jail.conf.
+//!
+//! It follows jail(8)'s flex scanner rule for rule: longest match, first
+//! rule on ties, and the two scanner states (normal, and "inside a
+//! double-quoted string after a variable"). Every byte of the input lands in
+//! exactly one token, so concatenating the token texts gives the input back.
+//! Problems (unterminated strings, comments and variables) become error
+//! tokens; the lexer itself never fails.
+//!
+//! Whether a piece continues the string before it (flex's `STR1`/`VAR1`
+//! versus `STR`/`VAR`) is recorded on the token as [`Token::joined`].
+
+use nom::bytes::complete::{take_while, take_while1};
+use nom::IResult;
+
+use crate::Target;
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[repr(u8)]
+pub enum TokenKind {
+    /// Spaces and tabs (and CR on 14.0+).
+    Whitespace,
+    /// One line feed.
+    Newline,
+    /// `# …` to the end of the line.
+    HashComment,
+    /// `// …` to the end of the line.
+    SlashComment,
+    /// `/* … */`.
+    BlockComment,
+    /// `;`
+    Semi,
+    /// `,`
+    Comma,
+    /// `=`
+    Eq,
+    /// `+=`
+    PlusEq,
+    /// `{`
+    LBrace,
+    /// `}`
+    RBrace,
+    /// A run of bare-word characters.
+    Bare,
+    /// A lone `$`, `*`, `+`, `/` or `\`.
+    Special,
+    /// A backslash escape outside quotes (`\ `, `\101`, `\x41`, …).
+    Escape,
+    /// `'…'`
+    SingleQuoted,
+    /// `"…"` without variable references.
+    DoubleQuoted,
+    /// The opening part of a double-quoted string that contains a `$`:
+    /// the quote and the text before the first `$`.
+    DqHead,
+    /// Text inside a double-quoted string, after a variable, up to the
+    /// next `$`.
+    DqText,
+    /// Text inside a double-quoted string, after a variable, including the
+    /// closing quote.
+    DqTail,
+    /// A lone closing quote after a variable. Not a piece of its own.
+    DqClose,
+    /// `$name`
+    VarSimple,
+    /// `${…}`
+    VarBraced,
+    /// `/*` without a closing `*/` (runs to the end of the input).
+    UnterminatedComment,
+    /// A quote without a matching closing quote (runs to the end of the line).
+    UnterminatedString,
+    /// `${` without a closing `}` on the same line.
+    UnterminatedVariable,
+    /// Any other byte: control characters, non-ASCII bytes, NUL, and CR
+    /// before 14.0.
+    Stray,
+}
+
+impl TokenKind {
+    /// Whitespace, newlines and comments: they separate but mean nothing.
+    pub fn is_trivia(self) -> bool {
+        matches!(
+            self,
+            TokenKind::Whitespace
+                | TokenKind::Newline
+                | TokenKind::HashComment
+                | TokenKind::SlashComment
+                | TokenKind::BlockComment
+        )
+    }
+
+    /// Comments of any kind, terminated or not.
+    pub fn is_comment(self) -> bool {
+        matches!(
+            self,
+            TokenKind::HashComment
+                | TokenKind::SlashComment
+                | TokenKind::BlockComment
+                | TokenKind::UnterminatedComment
+        )
+    }
+
+    /// Lexical errors. jail(8) reports them and returns no token for them,
+    /// so the parser skips them like trivia.
+    pub fn is_lex_error(self) -> bool {
+        matches!(
+            self,
+            TokenKind::UnterminatedComment
+                | TokenKind::UnterminatedString
+                | TokenKind::UnterminatedVariable
+        )
+    }
+
+    /// A piece of a string: something jail(8) returns as `STR`/`STR1`/`VAR`/`VAR1`.
+    pub fn is_piece(self) -> bool {
+        matches!(
+            self,
+            TokenKind::Bare
+                | TokenKind::Special
+                | TokenKind::Escape
+                | TokenKind::SingleQuoted
+                | TokenKind::DoubleQuoted
+                | TokenKind::DqHead
+                | TokenKind::DqText
+                | TokenKind::DqTail
+                | TokenKind::VarSimple
+                | TokenKind::VarBraced
+        )
+    }
+
+    /// A variable reference piece.
+    pub fn is_variable(self) -> bool {
+        matches!(self, TokenKind::VarSimple | TokenKind::VarBraced)
+    }
+
+    /// A token the grammar sees (pieces, punctuation, stray bytes).
+    pub fn is_significant(self) -> bool {
+        !self.is_trivia() && !self.is_lex_error() && self != TokenKind::DqClose
+    }
+}
+
+/// One token: a kind, a byte range, and whether it continues a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// What the token is.
+    pub kind: TokenKind,
+    /// For pieces: true when the piece continues the string before it
+    /// (nothing separates them), i.e. flex's `STR1`/`VAR1`.
+    pub joined: bool,
+    /// Byte offset of the first byte.
+    pub start: u32,
+    /// Byte offset after the last byte.
+    pub end: u32,
+}
+
+impl Token {
+    /// The token's byte range as `usize`s.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// The largest input the lexer accepts (offsets are 32-bit).
+pub const MAX_INPUT: usize = u32::MAX as usize - 1;
+
+/// Splits `input` into tokens following the scanner of the given target.
+///
+/// Inputs larger than [`MAX_INPUT`] are cut there; callers check the size
+/// first and report it.
+pub fn lex(input: &[u8], target: Target) -> Vec<Token> {
+    let input = &input[..input.len().min(MAX_INPUT)];
+    let mut lexer = Lexer {
+        input,
+        pos: 0,
+        in_string: false,
+        in_dq: false,
+        cr_is_space: target.new_grammar(),
+        tokens: Vec::with_capacity(input.len() / 4 + 1),
+    };
+    lexer.run();
+    lexer.tokens
+}
+
+struct Lexer<'a> {
+    input: &'a [u8],
+    pos: usize,
+    /// flex's `instr`: the previous token was a piece with nothing after it.
+    in_string: bool,
+    /// flex's `DQ` start condition.
+    in_dq: bool,
+    cr_is_space: bool,
+    tokens: Vec<Token>,
+}
+
+/// Characters of a bare word.
+pub fn is_bare_byte(b: u8) -> bool {
+    BARE[b as usize]
+}
+
+const BARE: [bool; 256] = {
+    let mut table = [false; 256];
+    let extra = b"_!%&()-.:<>?@[]^`|~";
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+fn is_var_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_var_continue(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn bare_run(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while1(is_bare_byte)(input)
+}
+
+fn to_line_end(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while(|b| b != b'\n')(input)
+}
+
+fn space_run(cr_is_space: bool) -> impl Fn(&[u8]) -> IResult<&[u8], &[u8]> {
+    move |input| take_while1(|b| b == b' ' || b == b'\t' || (cr_is_space && b == b'\r'))(input)
+}
+
+/// Length of a complete quoted string starting at `input[0]` (the quote),
+/// with `\` escaping any following byte; `None` when it never closes.
+/// `stop` lists extra bytes that end the scan unsuccessfully.
+fn closed_quote_len(input: &[u8], quote: u8) -> Option<usize> {
+    let mut i = 1;
+    while i < input.len() {
+        match input[i] {
+            b if b == quote => return Some(i + 1),
+            b'\\' => {
+                if i + 1 >= input.len() {
+                    return None;
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Length of the "unterminated" match of a construct opened by `open_len`
+/// bytes: any byte except a newline and the `stop` bytes, or `\` followed
+/// by anything but a newline.
+fn unterminated_len(input: &[u8], open_len: usize, stop: &[u8]) -> usize {
+    let mut i = open_len;
+    while i < input.len() {
+        match input[i] {
+            b'\n' => break,
+            b'\\' => {
+                if i + 1 >= input.len() || input[i + 1] == b'\n' {
+                    break;
+                }
+                i += 2;
+            }
+            b if stop.contains(&b) => break,
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+/// Position of the first `$` not escaped by a backslash in `input`, scanning
+/// as jail(8)'s `text2lval` does (a backslash always takes the next byte).
+fn first_unescaped_dollar(input: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'$' => return Some(i),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Length of a `${…}` reference at `input[0]`: `Ok(len)` when closed,
+/// `Err(len)` for the unterminated match. Inside double quotes a `"` ends
+/// the name too.
+fn braced_var_len(input: &[u8], in_dq: bool) -> Result<usize, usize> {
+    let mut i = 2;
+    while i < input.len() {
+        match input[i] {
+            b'}' => return Ok(i + 1),
+            b'\n' | b'{' => break,
+            b'"' if in_dq => break,
+            b'\\' => {
+                if i + 1 >= input.len() {
+                    break;
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    let stop: &[u8] = if in_dq { b"{}\"" } else { b"{}" };
+    Err(unterminated_len(input, 2, stop))
+}
+
+/// Length of a backslash escape at `input[0]`.
+fn escape_len(input: &[u8]) -> usize {
+    match input.get(1) {
+        None => 1,
+        Some(b'0'..=b'7') => {
+            1 + input[1..]
+                .iter()
+                .take(3)
+                .take_while(|b| (b'0'..=b'7').contains(*b))
+                .count()
+        }
+        Some(b'x') => {
+            2 + input[2..]
+                .iter()
+                .take(2)
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count()
+        }
+        Some(_) => 2,
+    }
+}
+
+impl Lexer<'_> {
+    fn run(&mut self) {
+        while self.pos < self.input.len() {
+            if self.in_dq {
+                self.dq_token();
+            } else {
+                self.normal_token();
+            }
+        }
+    }
+
+    fn rest(&self) -> &[u8] {
+        &self.input[self.pos..]
+    }
+
+    fn push(&mut self, kind: TokenKind, len: usize) {
+        debug_assert!(len > 0);
+        let joined = if kind.is_piece() {
+            let joined = self.in_string;
+            self.in_string = true;
+            joined
+        } else {
+            if matches!(
+                kind,
+                TokenKind::Whitespace
+                    | TokenKind::Newline
+                    | TokenKind::BlockComment
+                    | TokenKind::Semi
+                    | TokenKind::Comma
+                    | TokenKind::Eq
+                    | TokenKind::PlusEq
+                    | TokenKind::LBrace
+                    | TokenKind::RBrace
+            ) {
+                self.in_string = false;
+            }
+            false
+        };
+        let start = self.pos;
+        self.pos += len;
+        self.tokens.push(Token {
+            kind,
+            joined,
+            start: start as u32,
+            end: self.pos as u32,
+        });
+    }
+
+    fn normal_token(&mut self) {
+        let rest = self.rest();
+        let c = rest[0];
+        let next = rest.get(1).copied();
+        match c {
+            b' ' | b'\t' | b'\r' if c != b'\r' || self.cr_is_space => {
+                let len = space_run(self.cr_is_space)(rest).map_or(1, |(_, run)| run.len());
+                self.push(TokenKind::Whitespace, len);
+            }
+            b'\n' => self.push(TokenKind::Newline, 1),
+            b'#' => {
+                let len = to_line_end(rest).map_or(1, |(_, run)| run.len());
+                self.push(TokenKind::HashComment, len);
+            }
+            b'/' if next == Some(b'/') => {
+                let len = to_line_end(rest).map_or(2, |(_, run)| run.len());
+                self.push(TokenKind::SlashComment, len);
+            }
+            b'/' if next == Some(b'*') => match find_comment_end(&rest[2..]) {
+                Some(end) => self.push(TokenKind::BlockComment, end + 2),
+                None => self.push(TokenKind::UnterminatedComment, rest.len()),
+            },
+            b'+' if next == Some(b'=') => self.push(TokenKind::PlusEq, 2),
+            b';' => self.push(TokenKind::Semi, 1),
+            b',' => self.push(TokenKind::Comma, 1),
+            b'=' => self.push(TokenKind::Eq, 1),
+            b'{' => self.push(TokenKind::LBrace, 1),
+            b'}' => self.push(TokenKind::RBrace, 1),
+            b'\\' => {
+                let len = escape_len(rest);
+                let kind = if len == 1 {
+                    TokenKind::Special
+                } else {
+                    TokenKind::Escape
+                };
+                self.push(kind, len);
+            }
+            b'$' => self.dollar(false),
+            b'*' | b'+' | b'/' => self.push(TokenKind::Special, 1),
+            b'\'' => match closed_quote_len(rest, b'\'') {
+                Some(len) => self.push(TokenKind::SingleQuoted, len),
+                None => {
+                    let len = unterminated_len(rest, 1, b"'");
+                    self.push(TokenKind::UnterminatedString, len);
+                }
+            },
+            b'"' => match closed_quote_len(rest, b'"') {
+                Some(len) => match first_unescaped_dollar(&rest[1..len - 1]) {
+                    None => self.push(TokenKind::DoubleQuoted, len),
+                    Some(dollar) => {
+                        self.push(TokenKind::DqHead, dollar + 1);
+                        self.in_dq = true;
+                    }
+                },
+                None => {
+                    let len = unterminated_len(rest, 1, b"\"");
+                    self.push(TokenKind::UnterminatedString, len);
+                }
+            },
+            _ if is_bare_byte(c) => {
+                let len = bare_run(rest).map_or(1, |(_, run)| run.len());
+                self.push(TokenKind::Bare, len);
+            }
+            _ => self.push(TokenKind::Stray, 1),
+        }
+    }
+
+    /// A `$` in either state: a variable reference, an unterminated `${`,
+    /// or a lone `$` piece.
+    fn dollar(&mut self, in_dq: bool) {
+        let rest = self.rest();
+        match rest.get(1) {
+            Some(&b) if is_var_start(b) => {
+                let len = 2 + rest[2..]
+                    .iter()
+                    .take_while(|&&b| is_var_continue(b))
+                    .count();
+                self.push(TokenKind::VarSimple, len);
+            }
+            Some(b'{') => match braced_var_len(rest, in_dq) {
+                Ok(len) => self.push(TokenKind::VarBraced, len),
+                Err(len) => self.push(TokenKind::UnterminatedVariable, len),
+            },
+            _ => self.push(TokenKind::Special, 1),
+        }
+    }
+
+    /// A token inside a double-quoted string after a variable.
+    fn dq_token(&mut self) {
+        let rest = self.rest();
+        match rest[0] {
+            b'"' => {
+                self.push(TokenKind::DqClose, 1);
+                self.in_dq = false;
+            }
+            b'$' => self.dollar(true),
+            b'\\' => {
+                let len = escape_len(rest);
+                let kind = if len == 1 {
+                    TokenKind::Special
+                } else {
+                    TokenKind::Escape
+                };
+                self.push(kind, len);
+            }
+            _ => {
+                // The rest of the string up to the closing quote; jail(8)
+                // stops again at the next `$`.
+                let Some(close) = closed_quote_len_from(rest) else {
+                    // Cannot happen for text that came from a closed string;
+                    // fall back to the normal state as flex's catch-all does.
+                    self.in_dq = false;
+                    return;
+                };
+                match first_unescaped_dollar(&rest[..close - 1]) {
+                    Some(dollar) => self.push(TokenKind::DqText, dollar),
+                    None => {
+                        self.push(TokenKind::DqTail, close);
+                        self.in_dq = false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Length up to and including the first unescaped `"` in `input`.
+fn closed_quote_len_from(input: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Offset just after the `*/` closing a block comment whose body starts at
+/// `body[0]`.
+fn find_comment_end(body: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(star) = body[from..].iter().position(|&b| b == b'*') {
+        let at = from + star;
+        if body.get(at + 1) == Some(&b'/') {
+            return Some(at + 2);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The bytes a piece stands for, as jail(8)'s `text2lval` computes them:
+/// quotes removed, escapes decoded, and cut at the first NUL byte (jail(8)
+/// keeps pieces as C strings). Variable pieces give their variable name.
+pub fn piece_value(kind: TokenKind, text: &[u8]) -> Vec<u8> {
+    let (trim_left, trim_right) = match kind {
+        TokenKind::SingleQuoted | TokenKind::DoubleQuoted => (1, 1),
+        TokenKind::DqHead => (1, 0),
+        TokenKind::DqTail => (0, 1),
+        TokenKind::VarSimple => (1, 0),
+        TokenKind::VarBraced => (2, 1),
+        _ => (0, 0),
+    };
+    let end = text
+        .len()
+        .saturating_sub(trim_right)
+        .max(trim_left.min(text.len()));
+    decode_escapes(&text[trim_left.min(text.len())..end])
+}
+
+/// Decodes backslash escapes the way jail(8) does, stopping at a NUL.
+pub fn decode_escapes(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        i += 1;
+        let byte = if c != b'\\' {
+            c
+        } else {
+            // A lone trailing backslash reads the string's terminator: NUL.
+            let Some(&e) = text.get(i) else { break };
+            i += 1;
+            match e {
+                b'0'..=b'7' => {
+                    let mut value = u32::from(e - b'0');
+                    for _ in 0..2 {
+                        match text.get(i) {
+                            Some(&d @ b'0'..=b'7') => {
+                                value = value * 8 + u32::from(d - b'0');
+                                i += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    (value & 0xff) as u8
+                }
+                b'a' => 0x07,
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'v' => 0x0b,
+                b'\n' => continue,
+                b'x' => {
+                    let mut value = 0u32;
+                    for _ in 0..2 {
+                        match text.get(i).and_then(|d| (*d as char).to_digit(16)) {
+                            Some(d) => {
+                                value = value * 16 + d;
+                                i += 1;
+                            }
+                            None => break,
+                        }
+                    }
+                    value as u8
+                }
+                other => other,
+            }
+        };
+        if byte == 0 {
+            break;
+        }
+        out.push(byte);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(input: &str) -> Vec<(TokenKind, bool, String)> {
+        lex(input.as_bytes(), Target::V15)
+            .iter()
+            .map(|t| {
+                let text = String::from_utf8_lossy(&input.as_bytes()[t.range()]).into_owned();
+                (t.kind, t.joined, text)
+            })
+            .collect()
+    }
+
+    fn texts(input: &str) -> Vec<String> {
+        kinds(input).into_iter().map(|(_, _, t)| t).collect()
+    }
+
+    #[test]
+    fn lossless_on_every_byte() {
+        let inputs: [&[u8]; 6] = [
+            b"a { b = \"c$d e\"; }\r\n",
+            b"x = '\xff' /* \xfe */ # \x80\n",
+            b"\"unterminated\n${oops\n/* open",
+            b"\\",
+            b"$",
+            b"\"$a\"\"$b",
+        ];
+        for input in inputs {
+            for target in Target::ALL {
+                let tokens = lex(input, target);
+                let mut rebuilt = Vec::new();
+                for t in &tokens {
+                    rebuilt.extend_from_slice(&input[t.range()]);
+                }
+                assert_eq!(rebuilt, input);
+            }
+        }
+    }
+
+    #[test]
+    fn comment_starts_inside_unquoted_word() {
+        assert_eq!(
+            texts("path = /a//b;"),
+            ["path", " ", "=", " ", "/", "a", "//b;"]
+        );
+        assert_eq!(texts("a#b"), ["a", "#b"]);
+    }
+
+    #[test]
+    fn pieces_join_when_adjacent() {
+        let tokens = kinds("/jails/\"my jail\"'/x'$name x");
+        let joined: Vec<bool> = tokens
+            .iter()
+            .filter(|t| t.0.is_piece())
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(joined, [false, true, true, true, true, true, false]);
+    }
+
+    #[test]
+    fn double_quoted_string_with_variable_is_split() {
+        let tokens = kinds("\"a$b c\"-x");
+        let got: Vec<(TokenKind, bool)> = tokens.iter().map(|t| (t.0, t.1)).collect();
+        assert_eq!(
+            got,
+            [
+                (TokenKind::DqHead, false),
+                (TokenKind::VarSimple, true),
+                (TokenKind::DqTail, true),
+                (TokenKind::Bare, true),
+            ]
+        );
+        assert_eq!(texts("\"${x}\""), ["\"", "${x}", "\""]);
+        assert_eq!(texts("\"cost $5\""), ["\"cost ", "$", "5\""]);
+    }
+
+    #[test]
+    fn plus_equals_is_longest_match() {
+        assert_eq!(texts("a+=b"), ["a", "+=", "b"]);
+        assert_eq!(texts("a+b"), ["a", "+", "b"]);
+    }
+
+    #[test]
+    fn carriage_return_depends_on_target() {
+        assert_eq!(lex(b"\r", Target::V15)[0].kind, TokenKind::Whitespace);
+        assert_eq!(lex(b"\r", Target::V13)[0].kind, TokenKind::Stray);
+    }
+
+    #[test]
+    fn unterminated_constructs() {
+        assert_eq!(kinds("'abc\ndef")[0].0, TokenKind::UnterminatedString);
+        assert_eq!(kinds("'abc\ndef")[0].2, "'abc");
+        assert_eq!(kinds("${abc\n")[0].0, TokenKind::UnterminatedVariable);
+        assert_eq!(kinds("x /* abc")[2].0, TokenKind::UnterminatedComment);
+        // A quote that closes much later swallows everything up to it.
+        assert_eq!(kinds("a = \"b;\nc = \"d\";")[4].2, "\"b;\nc = \"");
+    }
+
+    #[test]
+    fn escapes_decode_like_jail() {
+        assert_eq!(decode_escapes(br"\1234"), b"S4");
+        assert_eq!(decode_escapes(br"\x41\x4a"), b"AJ");
+        assert_eq!(decode_escapes(br"a\ b\tc"), b"a b\tc");
+        assert_eq!(decode_escapes(b"a\\\nb"), b"ab");
+        assert_eq!(decode_escapes(br"ab\xZcd"), b"abZcd");
+        assert_eq!(decode_escapes(br"p\0q"), b"p");
+        assert_eq!(decode_escapes(br"\777"), [0xff]);
+        assert_eq!(piece_value(TokenKind::Escape, br"\x"), b"");
+        assert_eq!(piece_value(TokenKind::SingleQuoted, br"'$x\''"), b"$x'");
+        assert_eq!(piece_value(TokenKind::VarBraced, br"${a\}b}"), b"a}b");
+    }
+
+    #[test]
+    fn stray_bytes() {
+        assert_eq!(kinds("\u{0c}")[0].0, TokenKind::Stray);
+        assert_eq!(lex(b"\xc3", Target::V15)[0].kind, TokenKind::Stray);
+    }
+}

@@ -1,0 +1,643 @@
+//! Recursive-descent parser from tokens to the lossless [`SyntaxTree`].
+//!
+//! The grammar is jail(8)'s (see `jailparse.y`): a file is a list of jail
+//! blocks, `;`-terminated parameter statements and empty statements; blocks
+//! nest from FreeBSD 14.0 on. Parsing never fails: every token lands in the
+//! tree, misplaced ones inside `Error` nodes, and every syntax error is
+//! reported. Blocks are tracked with an explicit stack, so deep nesting
+//! cannot overflow the call stack.
+
+use std::ops::Range;
+
+use crate::lexer::{self, piece_value, Token, TokenKind};
+use crate::syntax::{NodeKind, SyntaxTree, TreeBuilder};
+use crate::Target;
+
+/// The result of parsing one file.
+#[derive(Clone, Debug)]
+pub struct Parse {
+    /// The lossless tree.
+    pub tree: SyntaxTree,
+    /// Lexical and syntax errors, in source order.
+    pub errors: Vec<SyntaxError>,
+}
+
+/// What kind of problem a [`SyntaxError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyntaxErrorKind {
+    /// A token the grammar does not allow here.
+    UnexpectedToken,
+    /// The file ends inside a block or a statement.
+    UnexpectedEof,
+    /// A quoted string that never closes.
+    UnterminatedString,
+    /// A `/*` comment that never closes.
+    UnterminatedComment,
+    /// A `${` without its `}` on the same line.
+    UnterminatedVariable,
+    /// A byte jail(8) does not accept outside quotes and comments.
+    StrayCharacter,
+}
+
+/// A lexical or syntax error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The kind of error.
+    pub kind: SyntaxErrorKind,
+    /// Byte range to underline (empty for a missing token).
+    pub range: Range<u32>,
+    /// What went wrong, in our words.
+    pub message: String,
+    /// How to fix it, when we know.
+    pub hint: Option<String>,
+    /// A related place, e.g. the `{` a missing `}` belongs to.
+    pub related: Option<(Range<u32>, String)>,
+    /// The byte range of the token jail(8) reports the error at, or `None`
+    /// when it reports the end of the file.
+    pub jail_token: Option<Range<u32>>,
+}
+
+/// Lexes and parses `text` for the given target.
+pub fn parse(text: &[u8], target: Target) -> Parse {
+    parse_owned(text.to_vec(), target)
+}
+
+/// Like [`parse`], taking ownership of the text (no copy).
+pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
+    let tokens = lexer::lex(&text, target);
+    let mut parser = Parser {
+        text: &text,
+        tokens: &tokens,
+        pos: 0,
+        target,
+        builder: TreeBuilder::new(tokens.len()),
+        errors: Vec::new(),
+        blocks: Vec::new(),
+    };
+    parser.lexical_errors();
+    parser.file();
+    let mut errors = parser.errors;
+    let builder = parser.builder;
+    errors.sort_by_key(|e| (e.range.start, e.range.end));
+    Parse {
+        tree: builder.build(text, tokens),
+        errors,
+    }
+}
+
+struct OpenBlock {
+    lbrace: Option<Range<u32>>,
+}
+
+struct Parser<'a> {
+    text: &'a [u8],
+    tokens: &'a [Token],
+    pos: usize,
+    target: Target,
+    builder: TreeBuilder,
+    errors: Vec<SyntaxError>,
+    blocks: Vec<OpenBlock>,
+}
+
+impl Parser<'_> {
+    fn lexical_errors(&mut self) {
+        for token in self.tokens {
+            let (kind, message, hint) = match token.kind {
+                TokenKind::UnterminatedString => (
+                    SyntaxErrorKind::UnterminatedString,
+                    "unterminated string",
+                    "close the string with the same quote character it starts with",
+                ),
+                TokenKind::UnterminatedComment => (
+                    SyntaxErrorKind::UnterminatedComment,
+                    "unterminated comment",
+                    "close the comment with `*/`",
+                ),
+                TokenKind::UnterminatedVariable => (
+                    SyntaxErrorKind::UnterminatedVariable,
+                    "unterminated variable",
+                    "close `${` with `}` on the same line",
+                ),
+                _ => continue,
+            };
+            let range = token.start..token.end;
+            self.errors.push(SyntaxError {
+                kind,
+                range: range.clone(),
+                message: message.to_string(),
+                hint: Some(hint.to_string()),
+                related: None,
+                jail_token: Some(range),
+            });
+        }
+    }
+
+    // ----- token access -------------------------------------------------
+
+    /// Skips trivia and lexical-error tokens (which belong to the node
+    /// currently open).
+    fn skip_trivia(&mut self) {
+        while let Some(t) = self.tokens.get(self.pos) {
+            if t.kind.is_significant() {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// The next significant token, skipping trivia.
+    fn peek(&mut self) -> Option<Token> {
+        self.skip_trivia();
+        self.tokens.get(self.pos).copied()
+    }
+
+    /// The token right at the cursor if it is a piece that continues the
+    /// previous one.
+    fn joined_piece_here(&self) -> bool {
+        self.tokens
+            .get(self.pos)
+            .is_some_and(|t| t.kind.is_piece() && t.joined)
+            || self
+                .tokens
+                .get(self.pos)
+                .is_some_and(|t| t.kind == TokenKind::DqClose)
+    }
+
+    fn bump(&mut self) {
+        self.pos += 1;
+    }
+
+    /// Consumes the joined pieces (and the closing quotes between them)
+    /// that continue the current string.
+    fn bump_joined(&mut self) {
+        while self.joined_piece_here() {
+            self.pos += 1;
+        }
+    }
+
+    fn text_of(&self, token: Token) -> String {
+        String::from_utf8_lossy(&self.text[token.range()]).into_owned()
+    }
+
+    fn end_offset(&self) -> u32 {
+        self.text.len() as u32
+    }
+
+    /// End of the last non-trivia token before the cursor.
+    fn prev_end(&self) -> u32 {
+        self.tokens[..self.pos]
+            .iter()
+            .rev()
+            .find(|t| t.kind.is_significant() || t.kind == TokenKind::DqClose)
+            .map_or(0, |t| t.end)
+    }
+
+    // ----- errors -----------------------------------------------------
+
+    fn error_at(&mut self, token: Option<Token>, message: String, hint: Option<String>) {
+        let (range, kind, jail_token) = match token {
+            Some(t) => (
+                t.start..t.end,
+                SyntaxErrorKind::UnexpectedToken,
+                Some(t.start..t.end),
+            ),
+            None => {
+                let end = self.end_offset();
+                (end..end, SyntaxErrorKind::UnexpectedEof, None)
+            }
+        };
+        self.errors.push(SyntaxError {
+            kind,
+            range,
+            message,
+            hint,
+            related: None,
+            jail_token,
+        });
+    }
+
+    /// A token is missing before `found` (e.g. a `;`): the error is shown
+    /// where the missing token belongs, and jail(8) reports `found`.
+    fn missing(&mut self, what: &str, found: Option<Token>, hint: Option<String>) {
+        let at = self.prev_end();
+        let found_desc = found.map_or_else(|| "end of file".to_string(), |t| describe(self, t));
+        let (kind, jail_token) = match found {
+            Some(t) => (SyntaxErrorKind::UnexpectedToken, Some(t.start..t.end)),
+            None => (SyntaxErrorKind::UnexpectedEof, None),
+        };
+        self.errors.push(SyntaxError {
+            kind,
+            range: at..at,
+            message: format!("expected {what}, found {found_desc}"),
+            hint,
+            related: None,
+            jail_token,
+        });
+    }
+
+    fn stray_message(&self, token: Token) -> (String, Option<String>) {
+        let byte = self.text[token.start as usize];
+        match token.kind {
+            TokenKind::Stray if byte == b'\r' => (
+                "carriage return outside quotes".to_string(),
+                Some("FreeBSD 13 and older reject CRLF line endings; convert the file to LF".to_string()),
+            ),
+            TokenKind::Stray if byte == 0 => (
+                "NUL byte outside quotes".to_string(),
+                Some("jail(8) treats a NUL byte as the end of the file and ignores the rest".to_string()),
+            ),
+            TokenKind::Stray if byte >= 0x80 => (
+                format!("non-ASCII byte 0x{byte:02x} outside quotes"),
+                Some(
+                    "put non-ASCII text inside quotes or a comment; jail(8) on amd64 silently ignores the rest of the file from this byte"
+                        .to_string(),
+                ),
+            ),
+            TokenKind::Stray => (
+                format!("unexpected control character 0x{byte:02x}"),
+                Some("only spaces, tabs and newlines may separate tokens".to_string()),
+            ),
+            _ => (format!("unexpected {}", describe(self, token)), None),
+        }
+    }
+
+    /// Wraps the tokens up to (not including) the next `;`, `{`, `}` or the
+    /// end of the file in an `Error` node.
+    fn recover(&mut self) {
+        self.builder.start(NodeKind::Error, self.pos);
+        while let Some(t) = self.tokens.get(self.pos) {
+            if matches!(
+                t.kind,
+                TokenKind::Semi | TokenKind::LBrace | TokenKind::RBrace
+            ) {
+                break;
+            }
+            self.pos += 1;
+        }
+        self.builder.finish(self.pos);
+    }
+
+    /// After a broken statement: skip to the end of it and consume its `;`.
+    fn recover_statement(&mut self) {
+        self.recover();
+        if self.peek().is_some_and(|t| t.kind == TokenKind::Semi) {
+            self.bump();
+        }
+    }
+
+    // ----- grammar ------------------------------------------------------
+
+    fn file(&mut self) {
+        self.builder.start(NodeKind::SourceFile, 0);
+        loop {
+            let Some(token) = self.peek() else {
+                self.unclosed_blocks();
+                break;
+            };
+            match token.kind {
+                TokenKind::Semi => {
+                    self.builder.start(NodeKind::EmptyStatement, self.pos);
+                    self.bump();
+                    self.builder.finish(self.pos);
+                }
+                TokenKind::RBrace => {
+                    if self.blocks.pop().is_some() {
+                        self.bump();
+                        self.builder.finish(self.pos);
+                    } else {
+                        self.builder.start(NodeKind::Error, self.pos);
+                        self.bump();
+                        self.builder.finish(self.pos);
+                        self.error_at(
+                            Some(token),
+                            "unexpected `}` outside any block".to_string(),
+                            Some("remove it, or add the block it was meant to close".to_string()),
+                        );
+                    }
+                }
+                TokenKind::LBrace => {
+                    self.error_at(
+                        Some(token),
+                        "a block needs a jail name before `{`".to_string(),
+                        Some("write `NAME { … }`".to_string()),
+                    );
+                    self.builder.start(NodeKind::JailBlock, self.pos);
+                    self.open_block(token);
+                }
+                kind if kind.is_piece() && !token.joined => self.item(token),
+                _ => {
+                    let (message, hint) = self.stray_message(token);
+                    self.error_at(Some(token), message, hint);
+                    self.builder.start(NodeKind::Error, self.pos);
+                    self.bump();
+                    self.bump_joined();
+                    self.builder.finish(self.pos);
+                }
+            }
+        }
+        self.builder.finish(self.tokens.len());
+    }
+
+    fn unclosed_blocks(&mut self) {
+        if let Some(block) = self.blocks.last() {
+            let related = block
+                .lbrace
+                .clone()
+                .map(|r| (r, "this block is never closed".to_string()));
+            let end = self.end_offset();
+            self.errors.push(SyntaxError {
+                kind: SyntaxErrorKind::UnexpectedEof,
+                range: end..end,
+                message: "unexpected end of file: expected `}`".to_string(),
+                hint: Some("add the missing `}`".to_string()),
+                related,
+                jail_token: None,
+            });
+        }
+        while self.blocks.pop().is_some() {
+            self.builder.finish(self.tokens.len());
+        }
+    }
+
+    fn open_block(&mut self, lbrace: Token) {
+        if !self.target.new_grammar() && !self.blocks.is_empty() {
+            self.error_at(
+                Some(lbrace),
+                "nested jail blocks need FreeBSD 14.0 or later".to_string(),
+                Some("write the inner jail as a top-level block with a dotted name (`parent.child { … }`)".to_string()),
+            );
+        }
+        self.bump();
+        self.blocks.push(OpenBlock {
+            lbrace: Some(lbrace.start..lbrace.end),
+        });
+    }
+
+    /// A statement or a jail block, starting at an unjoined piece.
+    fn item(&mut self, first: Token) {
+        let start = self.pos;
+        // Look past the name's pieces for a `{`.
+        let mut after = start + 1;
+        while self
+            .tokens
+            .get(after)
+            .is_some_and(|t| (t.kind.is_piece() && t.joined) || t.kind == TokenKind::DqClose)
+        {
+            after += 1;
+        }
+        let name_is_joined = after > start + 1
+            && self.tokens[start + 1..after]
+                .iter()
+                .any(|t| t.kind.is_piece());
+        let mut next = after;
+        while self
+            .tokens
+            .get(next)
+            .is_some_and(|t| !t.kind.is_significant())
+        {
+            next += 1;
+        }
+        let opens_block = self
+            .tokens
+            .get(next)
+            .is_some_and(|t| t.kind == TokenKind::LBrace);
+        if opens_block && !first.kind.is_variable() {
+            self.block(first, name_is_joined, after);
+        } else {
+            self.statement(first, name_is_joined);
+        }
+    }
+
+    fn block(&mut self, first: Token, name_is_joined: bool, name_end: usize) {
+        self.builder.start(NodeKind::JailBlock, self.pos);
+        self.builder.start(NodeKind::JailName, self.pos);
+        self.bump();
+        if name_is_joined {
+            let joined = self.tokens[self.pos];
+            let name = String::from_utf8_lossy(
+                &self.text[first.start as usize..self.tokens[name_end - 1].end as usize],
+            )
+            .into_owned();
+            let hint = if name.contains('*') {
+                format!(
+                    "quote the wildcard name: `\"{}\" {{`",
+                    name.replace('"', "")
+                )
+            } else {
+                "a jail name must be one word or one quoted string; quote the whole name"
+                    .to_string()
+            };
+            self.error_at(
+                Some(joined),
+                format!("jail name `{name}` is made of several pieces"),
+                Some(hint),
+            );
+            self.bump_joined();
+        }
+        self.builder.finish(self.pos);
+        let Some(lbrace) = self.peek() else { return };
+        self.open_block(lbrace);
+    }
+
+    fn statement(&mut self, first: Token, name_is_joined: bool) {
+        let node = self.builder.start(NodeKind::Statement, self.pos);
+        self.builder.start(NodeKind::ParamName, self.pos);
+        self.bump();
+        if name_is_joined {
+            let joined = self.tokens[self.pos];
+            let hint = if first.kind.is_variable() {
+                "a variable name must be one `$name` or `${name}`; use `${a.b}` for dotted names"
+                    .to_string()
+            } else {
+                "a parameter name must be one word or one quoted string".to_string()
+            };
+            self.error_at(
+                Some(joined),
+                format!("unexpected {} in a parameter name", describe(self, joined)),
+                Some(hint),
+            );
+            self.bump_joined();
+        }
+        self.builder.finish(self.pos);
+
+        let next = self.peek();
+        let mut has_operator = false;
+        match next.map(|t| t.kind) {
+            Some(TokenKind::Semi) => {
+                self.bump();
+                self.builder.finish(self.pos);
+                return;
+            }
+            Some(TokenKind::Eq | TokenKind::PlusEq) => {
+                has_operator = true;
+                self.bump();
+            }
+            Some(kind) if kind.is_piece() => {}
+            Some(TokenKind::LBrace) => {
+                // `$var {`: a variable cannot name a block. Keep the braces
+                // balanced by parsing the block anyway.
+                self.error_at(
+                    next,
+                    "a variable cannot name a jail block".to_string(),
+                    Some("jail names are plain words or quoted strings".to_string()),
+                );
+                self.builder.set_kind(node, NodeKind::JailBlock);
+                if let Some(lbrace) = next {
+                    self.open_block(lbrace);
+                }
+                return;
+            }
+            Some(TokenKind::RBrace) | None => {
+                self.missing(
+                    "`;`",
+                    next,
+                    Some("end every statement with `;`, the last one in a block too".to_string()),
+                );
+                self.builder.finish(self.pos);
+                return;
+            }
+            _ => {
+                let token = next.expect("matched Some");
+                self.error_at(
+                    next,
+                    format!(
+                        "expected `=`, `+=`, a value or `;`, found {}",
+                        describe(self, token)
+                    ),
+                    None,
+                );
+                self.recover_statement();
+                self.builder.finish(self.pos);
+                return;
+            }
+        }
+        self.value_list(first);
+        if self.target.new_grammar() && !has_operator && self.is_include_name(first) {
+            self.builder.set_kind(node, NodeKind::Include);
+        }
+        self.builder.finish(self.pos);
+    }
+
+    fn is_include_name(&self, first: Token) -> bool {
+        !first.kind.is_variable()
+            && piece_value(first.kind, &self.text[first.range()]) == b".include"
+    }
+
+    /// `value { "," value } ";"`, the cursor at the first value.
+    fn value_list(&mut self, name: Token) {
+        self.builder.start(NodeKind::ValueList, self.pos);
+        let mut reported = false;
+        loop {
+            let Some(token) = self.peek() else {
+                self.builder.finish(self.pos);
+                self.missing("a value", None, None);
+                return;
+            };
+            if !token.kind.is_piece() || token.joined {
+                let hint = match token.kind {
+                    TokenKind::Semi => Some(
+                        "an empty value is written `\"\"`; a trailing comma is not allowed"
+                            .to_string(),
+                    ),
+                    _ => None,
+                };
+                self.error_at(
+                    Some(token),
+                    format!("expected a value, found {}", describe(self, token)),
+                    hint,
+                );
+                self.builder.finish(self.pos);
+                self.recover_statement();
+                return;
+            }
+            self.builder.start(NodeKind::Value, self.pos);
+            self.bump();
+            self.bump_joined();
+            self.builder.finish(self.pos);
+            let Some(after) = self.peek() else {
+                self.builder.finish(self.pos);
+                self.missing("`;`", None, None);
+                return;
+            };
+            match after.kind {
+                TokenKind::Comma => self.bump(),
+                TokenKind::Semi => {
+                    self.builder.finish(self.pos);
+                    self.bump();
+                    return;
+                }
+                TokenKind::RBrace => {
+                    self.builder.finish(self.pos);
+                    self.missing(
+                        "`;`",
+                        Some(after),
+                        Some(
+                            "end every statement with `;`, the last one in a block too".to_string(),
+                        ),
+                    );
+                    return;
+                }
+                kind if kind.is_piece() => {
+                    // `a = b c;` or a missing `;` before the next statement.
+                    if !reported {
+                        reported = true;
+                        let hint = self.second_value_hint(name, after);
+                        self.missing("`,` or `;`", Some(after), Some(hint));
+                    }
+                }
+                _ => {
+                    let hint = match after.kind {
+                        TokenKind::Eq | TokenKind::PlusEq => {
+                            Some("quote a value that contains `=`".to_string())
+                        }
+                        TokenKind::LBrace => {
+                            Some("a `;` is probably missing before this block".to_string())
+                        }
+                        _ => None,
+                    };
+                    let (message, stray_hint) = self.stray_message(after);
+                    let message = if after.kind == TokenKind::Stray {
+                        message
+                    } else {
+                        format!("expected `,` or `;`, found {}", describe(self, after))
+                    };
+                    self.error_at(Some(after), message, hint.or(stray_hint));
+                    self.builder.finish(self.pos);
+                    self.recover_statement();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn second_value_hint(&self, name: Token, second: Token) -> String {
+        let same_line = !self.text[name.end as usize..second.start as usize].contains(&b'\n');
+        if same_line {
+            "separate values with `,`, or quote a value that contains spaces".to_string()
+        } else {
+            "the statement before this line is probably missing its `;`".to_string()
+        }
+    }
+}
+
+/// How a token is named in messages.
+fn describe(parser: &Parser<'_>, token: Token) -> String {
+    match token.kind {
+        TokenKind::Semi => "`;`".to_string(),
+        TokenKind::Comma => "`,`".to_string(),
+        TokenKind::Eq => "`=`".to_string(),
+        TokenKind::PlusEq => "`+=`".to_string(),
+        TokenKind::LBrace => "`{`".to_string(),
+        TokenKind::RBrace => "`}`".to_string(),
+        TokenKind::Stray => format!("byte 0x{:02x}", parser.text[token.start as usize]),
+        _ => {
+            let text = parser.text_of(token);
+            if text.len() > 40 {
+                format!("`{}…`", text.chars().take(40).collect::<String>())
+            } else {
+                format!("`{text}`")
+            }
+        }
+    }
+}

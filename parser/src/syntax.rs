@@ -1,0 +1,289 @@
+//! The lossless syntax tree: a flat arena of nodes over the token vector.
+//!
+//! Nodes are stored in preorder. Each node covers a contiguous range of
+//! tokens; a token belongs to the deepest node whose range contains it.
+//! Trivia (whitespace, comments) and error tokens are ordinary tokens, so
+//! the tree always reproduces its input byte for byte.
+
+use std::ops::Range;
+
+use crate::lexer::{Token, TokenKind};
+
+/// What a node is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[repr(u8)]
+pub enum NodeKind {
+    /// The whole file.
+    SourceFile,
+    /// `NAME { … }`
+    JailBlock,
+    /// The block's name (one piece).
+    JailName,
+    /// `name;`, `name = v;`, `name += v;`, `name v;`, `$var = v;`
+    Statement,
+    /// `.include "pattern", …;` (name-value form, 14.0+).
+    Include,
+    /// A statement's name (one piece; a variable piece defines a variable).
+    ParamName,
+    /// The values after the name or operator, separated by commas.
+    ValueList,
+    /// One value: adjacent pieces forming one string.
+    Value,
+    /// A lone `;`.
+    EmptyStatement,
+    /// Tokens that do not fit the grammar.
+    Error,
+}
+
+/// Index of a node in a [`SyntaxTree`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NodeData {
+    pub(crate) kind: NodeKind,
+    pub(crate) tokens: (u32, u32),
+    /// Index just past this node's subtree in preorder.
+    pub(crate) subtree_end: u32,
+}
+
+/// A parsed file: its text, tokens and nodes.
+#[derive(Clone, Debug)]
+pub struct SyntaxTree {
+    pub(crate) text: Vec<u8>,
+    pub(crate) tokens: Vec<Token>,
+    pub(crate) nodes: Vec<NodeData>,
+}
+
+/// A child of a node: either a node or a token that belongs directly to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Element {
+    /// A child node.
+    Node(NodeId),
+    /// A token index.
+    Token(u32),
+}
+
+impl SyntaxTree {
+    /// The source text.
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// All tokens in order.
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    /// The root node.
+    pub fn root(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A node's kind.
+    pub fn kind(&self, node: NodeId) -> NodeKind {
+        self.nodes[node.0 as usize].kind
+    }
+
+    /// A node's token index range.
+    pub fn token_range(&self, node: NodeId) -> Range<usize> {
+        let (start, end) = self.nodes[node.0 as usize].tokens;
+        start as usize..end as usize
+    }
+
+    /// A node's byte range (empty at the right place for an empty node).
+    pub fn byte_range(&self, node: NodeId) -> Range<usize> {
+        let tokens = self.token_range(node);
+        if tokens.is_empty() {
+            let at = self
+                .tokens
+                .get(tokens.start)
+                .map_or(self.text.len(), |t| t.start as usize);
+            return at..at;
+        }
+        self.tokens[tokens.start].start as usize..self.tokens[tokens.end - 1].end as usize
+    }
+
+    /// The text a token covers.
+    pub fn token_text(&self, index: u32) -> &[u8] {
+        &self.text[self.tokens[index as usize].range()]
+    }
+
+    /// The text a node covers.
+    pub fn node_text(&self, node: NodeId) -> &[u8] {
+        &self.text[self.byte_range(node)]
+    }
+
+    /// Direct child nodes, in order.
+    pub fn child_nodes(&self, node: NodeId) -> ChildNodes<'_> {
+        let data = self.nodes[node.0 as usize];
+        ChildNodes {
+            tree: self,
+            next: node.0 + 1,
+            end: data.subtree_end,
+        }
+    }
+
+    /// Direct children (nodes and the tokens owned by this node), in order.
+    pub fn children(&self, node: NodeId) -> Vec<Element> {
+        let mut out = Vec::new();
+        let mut token = self.token_range(node).start;
+        for child in self.child_nodes(node) {
+            let range = self.token_range(child);
+            while token < range.start {
+                out.push(Element::Token(token as u32));
+                token += 1;
+            }
+            out.push(Element::Node(child));
+            token = token.max(range.end);
+        }
+        let end = self.token_range(node).end;
+        while token < end {
+            out.push(Element::Token(token as u32));
+            token += 1;
+        }
+        out
+    }
+
+    /// Tokens owned directly by `node` (not by a child node).
+    pub fn direct_tokens(&self, node: NodeId) -> impl Iterator<Item = u32> + '_ {
+        self.children(node).into_iter().filter_map(|e| match e {
+            Element::Token(t) => Some(t),
+            Element::Node(_) => None,
+        })
+    }
+
+    /// The first direct child token of the given kind.
+    pub fn child_token(&self, node: NodeId, kind: TokenKind) -> Option<u32> {
+        self.direct_tokens(node)
+            .find(|&t| self.tokens[t as usize].kind == kind)
+    }
+
+    /// The first direct child node of the given kind.
+    pub fn child_node(&self, node: NodeId, kind: NodeKind) -> Option<NodeId> {
+        self.child_nodes(node).find(|&n| self.kind(n) == kind)
+    }
+
+    /// Every node in preorder.
+    pub fn descendants(&self, node: NodeId) -> impl Iterator<Item = NodeId> {
+        let end = self.nodes[node.0 as usize].subtree_end;
+        (node.0..end).map(NodeId)
+    }
+
+    /// A debug rendering: one line per node and token, indented.
+    pub fn debug_dump(&self) -> String {
+        let mut out = String::new();
+        self.dump_node(self.root(), 0, &mut out);
+        out
+    }
+
+    fn dump_node(&self, node: NodeId, depth: usize, out: &mut String) {
+        use std::fmt::Write;
+        let range = self.byte_range(node);
+        let _ = writeln!(
+            out,
+            "{:indent$}{:?}@{}..{}",
+            "",
+            self.kind(node),
+            range.start,
+            range.end,
+            indent = depth * 2
+        );
+        for element in self.children(node) {
+            match element {
+                Element::Node(child) => self.dump_node(child, depth + 1, out),
+                Element::Token(t) => {
+                    let token = self.tokens[t as usize];
+                    let _ = writeln!(
+                        out,
+                        "{:indent$}{:?}{} {:?}",
+                        "",
+                        token.kind,
+                        if token.joined { "+" } else { "" },
+                        String::from_utf8_lossy(self.token_text(t)),
+                        indent = (depth + 1) * 2
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Iterator over a node's direct child nodes.
+pub struct ChildNodes<'a> {
+    tree: &'a SyntaxTree,
+    next: u32,
+    end: u32,
+}
+
+impl Iterator for ChildNodes<'_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next >= self.end {
+            return None;
+        }
+        let id = NodeId(self.next);
+        self.next = self.tree.nodes[self.next as usize].subtree_end;
+        Some(id)
+    }
+}
+
+/// Builds a [`SyntaxTree`] in preorder while the parser walks the tokens.
+pub(crate) struct TreeBuilder {
+    nodes: Vec<NodeData>,
+    open: Vec<u32>,
+}
+
+impl TreeBuilder {
+    pub(crate) fn new(token_estimate: usize) -> Self {
+        TreeBuilder {
+            nodes: Vec::with_capacity(token_estimate / 3 + 1),
+            open: Vec::new(),
+        }
+    }
+
+    /// Opens a node starting at token `at`.
+    pub(crate) fn start(&mut self, kind: NodeKind, at: usize) -> u32 {
+        let index = self.nodes.len() as u32;
+        self.nodes.push(NodeData {
+            kind,
+            tokens: (at as u32, at as u32),
+            subtree_end: index + 1,
+        });
+        self.open.push(index);
+        index
+    }
+
+    /// Closes the innermost open node; it ends before token `at`.
+    pub(crate) fn finish(&mut self, at: usize) {
+        if let Some(index) = self.open.pop() {
+            let end = self.nodes.len() as u32;
+            let node = &mut self.nodes[index as usize];
+            node.tokens.1 = (at as u32).max(node.tokens.0);
+            node.subtree_end = end;
+        }
+    }
+
+    /// Changes the kind of an open or finished node.
+    pub(crate) fn set_kind(&mut self, index: u32, kind: NodeKind) {
+        self.nodes[index as usize].kind = kind;
+    }
+
+    pub(crate) fn build(mut self, text: Vec<u8>, tokens: Vec<Token>) -> SyntaxTree {
+        let end = tokens.len();
+        while !self.open.is_empty() {
+            self.finish(end);
+        }
+        SyntaxTree {
+            text,
+            tokens,
+            nodes: self.nodes,
+        }
+    }
+}

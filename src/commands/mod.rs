@@ -1,0 +1,14 @@
+//! One module per subcommand.
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+mod eval;
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> miette::Result<ExitCode> {
+    match cli.command {
+        Command::Eval(args) => eval::run(&args, cli.color),
+    }
+}
