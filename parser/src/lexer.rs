@@ -719,7 +719,10 @@ mod tests {
         assert_eq!(decode_escapes(br"\x41\x4a"), b"AJ");
         assert_eq!(decode_escapes(br"a\ b\tc"), b"a b\tc");
         assert_eq!(decode_escapes(b"a\\\nb"), b"ab");
-        assert_eq!(decode_escapes(br"ab\xZcd"), b"abZcd");
+        // Inside one piece the NUL from `\x` ends the piece; unquoted,
+        // `ab\xZcd` is three pieces (`ab`, `\x`, `Zcd`) and keeps `Zcd`.
+        assert_eq!(decode_escapes(br"ab\xZcd"), b"ab");
+        assert_eq!(texts(r"ab\xZcd"), ["ab", r"\x", "Zcd"]);
         assert_eq!(decode_escapes(br"p\0q"), b"p");
         assert_eq!(decode_escapes(br"\777"), [0xff]);
         assert_eq!(piece_value(TokenKind::Escape, br"\x"), b"");
