@@ -283,8 +283,24 @@ impl RecordBuilder<'_> {
 
     fn syntax_diagnostics(&mut self, file: FileId) {
         let source = self.sources.get(file);
-        let mut first = true;
-        for error in &source.parse.errors {
+        // jail(8) reports problems in the order it meets them: a lexical
+        // error when its token is read, a syntax error at the token after.
+        let first_reported = source
+            .parse
+            .errors
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, e)| {
+                let lexical = matches!(
+                    e.kind,
+                    SyntaxErrorKind::UnterminatedString
+                        | SyntaxErrorKind::UnterminatedComment
+                        | SyntaxErrorKind::UnterminatedVariable
+                );
+                (e.jail_token.as_ref().map_or(u32::MAX, |r| r.end), !lexical)
+            })
+            .map(|(i, _)| i);
+        for (index, error) in source.parse.errors.iter().enumerate() {
             let code = match error.kind {
                 SyntaxErrorKind::UnexpectedToken | SyntaxErrorKind::UnexpectedEof => "syntax-error",
                 SyntaxErrorKind::UnterminatedString => "unterminated-string",
@@ -303,10 +319,9 @@ impl RecordBuilder<'_> {
             if let Some((range, message)) = &error.related {
                 diag = diag.with_secondary(Span::new(file, range.clone()), message.clone());
             }
-            if first {
+            if Some(index) == first_reported {
                 diag =
                     diag.with_jail_message(jail_syntax_message(&source.name, source.text(), error));
-                first = false;
             }
             self.diagnostics.push(diag);
         }

@@ -74,6 +74,7 @@ pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
         builder: TreeBuilder::new(tokens.len()),
         errors: Vec::new(),
         blocks: Vec::new(),
+        statement_start: 0,
     };
     parser.lexical_errors();
     parser.file();
@@ -98,6 +99,8 @@ struct Parser<'a> {
     builder: TreeBuilder,
     errors: Vec<SyntaxError>,
     blocks: Vec<OpenBlock>,
+    /// First token of the statement being parsed, for hints.
+    statement_start: usize,
 }
 
 impl Parser<'_> {
@@ -196,6 +199,8 @@ impl Parser<'_> {
     // ----- errors -----------------------------------------------------
 
     fn error_at(&mut self, token: Option<Token>, message: String, hint: Option<String>) {
+        let (context, related) = self.context_hint();
+        let hint = context.or(hint);
         let (range, kind, jail_token) = match token {
             Some(t) => (
                 t.start..t.end,
@@ -212,7 +217,7 @@ impl Parser<'_> {
             range,
             message,
             hint,
-            related: None,
+            related,
             jail_token,
         });
     }
@@ -220,6 +225,8 @@ impl Parser<'_> {
     /// A token is missing before `found` (e.g. a `;`): the error is shown
     /// where the missing token belongs, and jail(8) reports `found`.
     fn missing(&mut self, what: &str, found: Option<Token>, hint: Option<String>) {
+        let (context, related) = self.context_hint();
+        let hint = context.or(hint);
         let at = self.prev_end();
         let found_desc = found.map_or_else(|| "end of file".to_string(), |t| describe(self, t));
         let (kind, jail_token) = match found {
@@ -231,9 +238,66 @@ impl Parser<'_> {
             range: at..at,
             message: format!("expected {what}, found {found_desc}"),
             hint,
-            related: None,
+            related,
             jail_token,
         });
+    }
+
+    /// A hint explaining the usual cause of an error in the current
+    /// statement: a comment that started inside an unquoted word, or a
+    /// string that ran over several lines because a quote is missing.
+    fn context_hint(&self) -> (Option<String>, Option<(Range<u32>, String)>) {
+        let end = (self.pos + 1).min(self.tokens.len());
+        let tokens = &self.tokens[self.statement_start.min(end)..end];
+        let line_of = |offset: u32| {
+            1 + self.text[..offset as usize]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        };
+        for pair in tokens.windows(2) {
+            let (before, comment) = (pair[0], pair[1]);
+            if before.kind.is_piece()
+                && before.end == comment.start
+                && matches!(
+                    comment.kind,
+                    TokenKind::SlashComment | TokenKind::HashComment
+                )
+            {
+                let opener = if comment.kind == TokenKind::SlashComment {
+                    "//"
+                } else {
+                    "#"
+                };
+                let hint = format!(
+                    "`{opener}` starts a comment even inside an unquoted word, so the rest of line {} (with its `;`) was ignored; quote the value",
+                    line_of(comment.start)
+                );
+                let related = (
+                    comment.start..comment.end,
+                    "this is a comment, not part of the value".to_string(),
+                );
+                return (Some(hint), Some(related));
+            }
+        }
+        let multiline = tokens.iter().find(|t| {
+            matches!(
+                t.kind,
+                TokenKind::SingleQuoted | TokenKind::DoubleQuoted | TokenKind::DqHead
+            ) && self.text[t.range()].contains(&b'\n')
+        });
+        match multiline {
+            Some(t) => (
+                Some(format!(
+                    "the string opened on line {} runs to line {}: a closing quote is probably missing on line {} (a quote reaches to the next matching quote, even in a comment)",
+                    line_of(t.start),
+                    line_of(t.end),
+                    line_of(t.start)
+                )),
+                Some((t.start..t.start + 1, "this string never closes on its own line".to_string())),
+            ),
+            None => (None, None),
+        }
     }
 
     fn stray_message(&self, token: Token) -> (String, Option<String>) {
@@ -377,6 +441,7 @@ impl Parser<'_> {
     /// A statement or a jail block, starting at an unjoined piece.
     fn item(&mut self, first: Token) {
         let start = self.pos;
+        self.statement_start = start;
         // Look past the name's pieces for a `{`.
         let mut after = start + 1;
         while self
