@@ -202,11 +202,14 @@ impl Parser<'_> {
         let (context, related) = self.context_hint();
         let hint = context.or(hint);
         let (range, kind, jail_token) = match token {
-            Some(t) => (
-                t.start..t.end,
-                SyntaxErrorKind::UnexpectedToken,
-                Some(t.start..t.end),
-            ),
+            Some(t) => {
+                let kind = if t.kind == TokenKind::Stray {
+                    SyntaxErrorKind::StrayCharacter
+                } else {
+                    SyntaxErrorKind::UnexpectedToken
+                };
+                (t.start..t.end, kind, Some(t.start..t.end))
+            }
             None => {
                 let end = self.end_offset();
                 (end..end, SyntaxErrorKind::UnexpectedEof, None)
