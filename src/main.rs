@@ -3,12 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-
-mod cli;
-mod commands;
-mod input;
-mod json;
-mod render;
+use jailconf::{cli, commands, render};
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

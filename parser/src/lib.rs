@@ -9,6 +9,7 @@ pub mod lexer;
 pub mod model;
 pub mod params;
 pub mod parser;
+pub mod settings;
 pub mod source;
 pub mod syntax;
 pub mod target;

@@ -9,6 +9,7 @@ use miette::{IntoDiagnostic, Result};
 use crate::cli::{ColorChoice, EvalArgs, EXIT_FINDINGS, EXIT_OK};
 use crate::{input, json, render};
 
+/// Runs `jailconf eval`.
 pub fn run(args: &EvalArgs, color: ColorChoice) -> Result<ExitCode> {
     let main = match input::read_main(&args.file) {
         Ok(main) => main,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
-mod eval;
+pub mod eval;
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> miette::Result<ExitCode> {

@@ -1,0 +1,1 @@
+//! Formatter for jail.conf(5) (work in progress).
