@@ -37,6 +37,118 @@ pub enum Command {
     /// variable expansion, as jail(8) computes them.
     #[command(after_help = EVAL_HELP)]
     Eval(EvalArgs),
+    /// Check configurations for mistakes jail(8) would only find at boot.
+    #[command(after_help = LINT_HELP)]
+    Lint(LintArgs),
+    /// Show the documentation of a lint rule.
+    Explain(ExplainArgs),
+}
+
+const LINT_HELP: &str = "\
+Without PATH, lints /etc/jail.conf and /etc/jail.conf.d/*.conf. A directory
+means its *.conf files. Files that form one configuration (through
+.include, or as the files of one jail.conf.d folder) are linted together,
+so duplicates across files are found. Settings come from jailconf.toml,
+found upward from the first file.
+
+Suppress a finding with a comment `# jailconf: ignore[JC010]` on its line,
+or on the line above a statement or jail block.
+
+Exit status:
+  0  no errors (warnings only, if any)
+  1  errors found
+  2  bad arguments or an I/O failure";
+
+/// Output format of findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FindingsFormat {
+    /// Source excerpts with labels and hints.
+    Human,
+    /// One JSON document (schema in the README).
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// Arguments of `jailconf lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Only run these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+
+    /// Do not run these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Report warnings as errors (and exit 1 on them).
+    #[arg(long)]
+    pub warn_as_error: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingsFormat::Human)]
+    pub format: FindingsFormat,
+
+    /// The host's rc.conf, for host-aware rules.
+    #[arg(long, value_name = "FILE")]
+    pub rc_conf: Option<PathBuf>,
+
+    /// Read facts from the running host (FreeBSD): interfaces, paths.
+    #[arg(long)]
+    pub host: bool,
+
+    /// Apply safe fixes in place.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: apply fixes that may change meaning too.
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
+
+    /// With --fix: print the changes as a diff instead of writing them.
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
+
+    /// FreeBSD release to follow (default: from jailconf.toml, else 15).
+    #[arg(long, value_name = "RELEASE")]
+    pub target: Option<Target>,
+}
+
+/// Arguments of `jailconf explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (JC010) or name (duplicate-jail).
+    #[arg(value_name = "RULE", required_unless_present = "all")]
+    pub rule: Option<String>,
+
+    /// Every rule.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Print JSON.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// Output format of `jailconf explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Plain text.
+    Text,
+    /// Markdown (as in docs/rules.md).
+    Markdown,
+    /// JSON.
+    Json,
 }
 
 const EVAL_HELP: &str = "\

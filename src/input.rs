@@ -20,3 +20,13 @@ pub fn read_main(path: &Path) -> std::result::Result<MainFile, String> {
         Err(e) => Err(format!("{}: {}", path.display(), io_message(&e))),
     }
 }
+
+/// The `*.conf` files of a directory, sorted.
+pub fn conf_files_in(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "conf") && path.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}

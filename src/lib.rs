@@ -3,6 +3,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diff;
+pub mod fsutil;
 pub mod input;
 pub mod json;
 pub mod render;
+pub mod report;

@@ -150,6 +150,8 @@ pub struct Config {
     pub target: Target,
     /// Every file read.
     pub sources: Sources,
+    /// The top-level files (the others were included by them).
+    pub roots: Vec<FileId>,
     /// Real jails (wildcards and the global section are not jails), in
     /// jail(8)'s order.
     pub jails: Vec<Jail>,
@@ -163,27 +165,55 @@ pub struct Config {
 impl Config {
     /// Parses `main` and everything it includes, and builds the model.
     pub fn load(main: MainFile, loader: &dyn FileLoader, target: Target) -> Config {
-        let mut builder = RecordBuilder {
-            target,
-            loader,
-            sources: Sources::new(),
-            records: Vec::new(),
-            global: None,
-            diagnostics: Vec::new(),
-            fatal: false,
-        };
-        builder.read_main(main);
-        let RecordBuilder {
-            sources,
-            records,
-            mut diagnostics,
-            fatal,
-            ..
-        } = builder;
-        let jails = assemble(&records, target, &mut diagnostics);
+        Config::load_many(vec![main], loader, target)
+    }
+
+    /// Builds one model from several top-level files that jail(8) reads
+    /// separately (e.g. the files of a `jail.conf.d` folder, each passed
+    /// with `-f`): each has its own global section, but they share one set
+    /// of sources, so spans from all of them can be compared. A file that
+    /// an earlier one already included is not read again as a root.
+    pub fn load_many(mains: Vec<MainFile>, loader: &dyn FileLoader, target: Target) -> Config {
+        let mut sources = Sources::new();
+        let mut diagnostics = Vec::new();
+        let mut jails = Vec::new();
+        let mut roots = Vec::new();
+        let mut fatal = false;
+        for main in mains {
+            let already_read = !main.is_stdin
+                && sources
+                    .iter()
+                    .any(|(_, file)| same_file(&file.path, &main.path));
+            if already_read {
+                continue;
+            }
+            let mut builder = RecordBuilder {
+                target,
+                loader,
+                sources,
+                records: Vec::new(),
+                global: None,
+                diagnostics: Vec::new(),
+                fatal: false,
+            };
+            roots.push(FileId(builder.sources.len() as u32));
+            builder.read_main(main);
+            let RecordBuilder {
+                sources: read,
+                records,
+                diagnostics: mut found,
+                fatal: root_fatal,
+                ..
+            } = builder;
+            sources = read;
+            jails.extend(assemble(&records, target, &mut found));
+            diagnostics.extend(found);
+            fatal |= root_fatal;
+        }
         Config {
             target,
             sources,
+            roots,
             jails,
             diagnostics,
             fatal,
@@ -545,6 +575,11 @@ impl RecordBuilder<'_> {
         files.reverse();
         files
     }
+}
+
+/// Whether two paths name the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
 /// How relative include names are resolved: against the directory of the

@@ -5,10 +5,14 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub mod eval;
+pub mod explain;
+pub mod lint;
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Eval(args) => eval::run(&args, cli.color),
+        Command::Lint(args) => lint::run(&args, cli.color),
+        Command::Explain(args) => explain::run(&args),
     }
 }

@@ -1,0 +1,336 @@
+//! Understanding the shell commands in `exec.*` hooks.
+//!
+//! After expansion, each command is split into simple commands (at `;`,
+//! `&&`, `||`, `|` and newlines) and each into words with sh quoting rules.
+//! The network commands jail setups use are recognised: `ifconfig` (create,
+//! destroy, addm, deletem, addresses, vnet), `route add default`, and the
+//! `jib`/`jng` helper scripts.
+
+use std::net::IpAddr;
+
+/// Where a hook runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// On the host (`exec.prepare`, `exec.prestart`, `exec.created`,
+    /// `exec.poststart`, `exec.prestop`, `exec.poststop`, `exec.release`).
+    Host,
+    /// Inside the jail (`exec.start`, `exec.stop`, `command`).
+    Jail,
+}
+
+/// The side a hook parameter runs on; `None` for non-command parameters.
+pub fn hook_side(param: &str) -> Option<Side> {
+    match param {
+        "exec.start" | "exec.stop" | "command" => Some(Side::Jail),
+        "exec.prepare" | "exec.prestart" | "exec.created" | "exec.poststart" | "exec.prestop"
+        | "exec.poststop" | "exec.release" => Some(Side::Host),
+        _ => None,
+    }
+}
+
+/// One recognised network action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetAction {
+    /// `ifconfig IF create`: for `epairN` this creates `epairNa` and `epairNb`.
+    Create(String),
+    /// `ifconfig IF destroy`.
+    Destroy(String),
+    /// `ifconfig BRIDGE addm IF`.
+    AddMember {
+        /// The bridge.
+        bridge: String,
+        /// The interface added to it.
+        member: String,
+    },
+    /// `ifconfig IF [inet|inet6] ADDR[/LEN] …`.
+    Address {
+        /// The interface.
+        interface: String,
+        /// The address.
+        addr: IpAddr,
+        /// The prefix length, when given (`/24` or `netmask`).
+        prefix: Option<u8>,
+    },
+    /// `ifconfig IF vnet JAIL`.
+    MoveToJail(String),
+    /// `route add default GW` (`route add -inet6 default GW` too).
+    DefaultRoute(IpAddr),
+    /// `jib addm NAME IF…`: creates `e0a_NAME`/`e0b_NAME` on a bridge it
+    /// creates for each IF.
+    Jib {
+        /// The jail-side name.
+        name: String,
+        /// The host interfaces bridged.
+        uplinks: Vec<String>,
+    },
+    /// `jng bridge NAME IF…`: netgraph equivalent.
+    Jng {
+        /// The jail-side name.
+        name: String,
+        /// The host interfaces bridged.
+        uplinks: Vec<String>,
+    },
+}
+
+/// Splits a command string into simple commands of words. Returns `None`
+/// for text that sh could not parse (unbalanced quotes).
+pub fn simple_commands(command: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for part in split_operators(command) {
+        if let Some(words) = shlex::split(&part) {
+            if !words.is_empty() {
+                out.push(words);
+            }
+        }
+    }
+    out
+}
+
+/// Splits at `;`, `&&`, `||`, `|`, `&` and newlines outside quotes.
+fn split_operators(command: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = command.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), _) if c == q => {
+                quote = None;
+                current.push(c);
+            }
+            (Some('"'), '\\') => {
+                current.push(c);
+                if let Some(next) = chars.next() {
+                    current.push(next);
+                }
+            }
+            (Some(_), _) => current.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                current.push(c);
+            }
+            (None, '\\') => {
+                current.push(c);
+                if let Some(next) = chars.next() {
+                    current.push(next);
+                }
+            }
+            (None, ';' | '|' | '&' | '\n') => {
+                while matches!(chars.peek(), Some('|' | '&')) {
+                    chars.next();
+                }
+                parts.push(std::mem::take(&mut current));
+            }
+            (None, _) => current.push(c),
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+/// Parses an address written `ADDR`, `ADDR/LEN` (an interface prefix
+/// `IF|` and a zone `%IF` are removed).
+pub fn parse_address(text: &str) -> Option<(IpAddr, Option<u8>)> {
+    let text = text.rsplit('|').next().unwrap_or(text);
+    let text = text.split_whitespace().next().unwrap_or("");
+    let (addr, prefix) = match text.split_once('/') {
+        Some((addr, len)) => (addr, Some(len.parse::<u8>().ok()?)),
+        None => (text, None),
+    };
+    let addr = addr.split('%').next().unwrap_or(addr);
+    let addr: IpAddr = addr.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    if prefix.is_some_and(|p| p > max) {
+        return None;
+    }
+    Some((addr, prefix))
+}
+
+fn netmask_prefix(mask: &str) -> Option<u8> {
+    if let Some(hex) = mask.strip_prefix("0x") {
+        return u32::from_str_radix(hex, 16)
+            .ok()
+            .map(|m| m.count_ones() as u8);
+    }
+    match mask.parse::<IpAddr>().ok()? {
+        IpAddr::V4(v4) => Some(u32::from(v4).count_ones() as u8),
+        IpAddr::V6(_) => None,
+    }
+}
+
+/// The network actions of one command string.
+pub fn net_actions(command: &str) -> Vec<NetAction> {
+    let mut actions = Vec::new();
+    for words in simple_commands(command) {
+        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+        let args = &words[1..];
+        match program {
+            "ifconfig" => ifconfig_actions(args, &mut actions),
+            "route" => {
+                let args: Vec<&str> = args
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|a| !a.starts_with('-'))
+                    .collect();
+                if let ["add", "default", gateway, ..] = args.as_slice() {
+                    if let Ok(addr) = gateway.parse() {
+                        actions.push(NetAction::DefaultRoute(addr));
+                    }
+                }
+            }
+            "jib" | "jng" => {
+                if let [verb, name, uplinks @ ..] = args {
+                    let name = name.clone();
+                    let uplinks = uplinks.to_vec();
+                    match (program, verb.as_str()) {
+                        ("jib", "addm") => actions.push(NetAction::Jib { name, uplinks }),
+                        ("jng", "bridge") => actions.push(NetAction::Jng { name, uplinks }),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    actions
+}
+
+fn ifconfig_actions(args: &[String], actions: &mut Vec<NetAction>) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let Some((&interface, rest)) = args.split_first() else {
+        return;
+    };
+    if interface.starts_with('-') {
+        return;
+    }
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i] {
+            "create" => actions.push(NetAction::Create(interface.to_string())),
+            "destroy" => actions.push(NetAction::Destroy(interface.to_string())),
+            "addm" => {
+                if let Some(member) = rest.get(i + 1) {
+                    actions.push(NetAction::AddMember {
+                        bridge: interface.to_string(),
+                        member: member.to_string(),
+                    });
+                    i += 1;
+                }
+            }
+            "vnet" => {
+                if rest.get(i + 1).is_some() {
+                    actions.push(NetAction::MoveToJail(interface.to_string()));
+                    i += 1;
+                }
+            }
+            "inet" | "inet6" => {}
+            word => {
+                if let Some((addr, mut prefix)) =
+                    parse_address(word).filter(|_| !word.contains('|'))
+                {
+                    if prefix.is_none() {
+                        if let (Some(&"netmask"), Some(mask)) = (rest.get(i + 1), rest.get(i + 2)) {
+                            prefix = netmask_prefix(mask);
+                        } else if let (Some(&"prefixlen"), Some(len)) =
+                            (rest.get(i + 1), rest.get(i + 2))
+                        {
+                            prefix = len.parse().ok();
+                        }
+                    }
+                    actions.push(NetAction::Address {
+                        interface: interface.to_string(),
+                        addr,
+                        prefix,
+                    });
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+/// For `epairN` (or `epairNa`/`epairNb`), the pair's base name `epairN`.
+pub fn epair_base(interface: &str) -> Option<&str> {
+    let rest = interface.strip_prefix("epair")?;
+    let digits = rest.trim_end_matches(['a', 'b']);
+    (!digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && rest.len() - digits.len() <= 1)
+        .then(|| &interface[..5 + digits.len()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_the_seed_vnet_hooks() {
+        assert_eq!(
+            net_actions("ifconfig epair60 create up"),
+            [NetAction::Create("epair60".into())]
+        );
+        assert_eq!(
+            net_actions("ifconfig bridge0 addm epair60a up"),
+            [NetAction::AddMember {
+                bridge: "bridge0".into(),
+                member: "epair60a".into()
+            }]
+        );
+        assert_eq!(
+            net_actions("ifconfig epair60b 20.0.0.60/24 up"),
+            [NetAction::Address {
+                interface: "epair60b".into(),
+                addr: "20.0.0.60".parse().unwrap(),
+                prefix: Some(24)
+            }]
+        );
+        assert_eq!(
+            net_actions("route add default 20.0.0.1"),
+            [NetAction::DefaultRoute("20.0.0.1".parse().unwrap())]
+        );
+        assert_eq!(
+            net_actions("ifconfig epair60a destroy"),
+            [NetAction::Destroy("epair60a".into())]
+        );
+    }
+
+    #[test]
+    fn splits_shell_lists_and_quotes() {
+        let actions = net_actions(
+            "/sbin/ifconfig lo1 inet 10.0.0.1 netmask 255.255.255.0 alias && echo 'a; b'",
+        );
+        assert_eq!(
+            actions,
+            [NetAction::Address {
+                interface: "lo1".into(),
+                addr: "10.0.0.1".parse().unwrap(),
+                prefix: Some(24)
+            }]
+        );
+        assert_eq!(simple_commands("a; b | c && d").len(), 4);
+        assert_eq!(
+            net_actions("jib addm web em0"),
+            [NetAction::Jib {
+                name: "web".into(),
+                uplinks: vec!["em0".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn addresses_and_epairs() {
+        assert_eq!(
+            parse_address("em0|192.0.2.1/24"),
+            Some(("192.0.2.1".parse().unwrap(), Some(24)))
+        );
+        assert_eq!(
+            parse_address("fe80::1%em0"),
+            Some(("fe80::1".parse().unwrap(), None))
+        );
+        assert_eq!(parse_address("10.0.0.0.1"), None);
+        assert_eq!(epair_base("epair60a"), Some("epair60"));
+        assert_eq!(epair_base("epair7"), Some("epair7"));
+        assert_eq!(epair_base("epair"), None);
+        assert_eq!(epair_base("epairab"), None);
+    }
+}

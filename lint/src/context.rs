@@ -1,0 +1,389 @@
+//! What rules see: the configurations, host facts, and analyses shared by
+//! several rules (computed once).
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use jailconf_parser::lexer::{piece_value, TokenKind};
+use jailconf_parser::model::equal_opts;
+use jailconf_parser::source::{FileId, Span};
+use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
+use jailconf_parser::{Config, Jail, Param, Target, Value};
+
+use crate::commands::{hook_side, net_actions, parse_address, NetAction, Side};
+use crate::facts::HostFacts;
+
+/// One jail of one configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct JailRef<'a> {
+    /// The configuration it belongs to.
+    pub config: &'a Config,
+    /// The jail.
+    pub jail: &'a Jail,
+    /// Its position in [`Context::jails`].
+    pub index: usize,
+}
+
+impl<'a> JailRef<'a> {
+    /// The jail's name.
+    pub fn name(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(&self.jail.name)
+    }
+
+    /// Where the jail's block name is.
+    pub fn span(&self) -> Option<Span> {
+        self.jail.name_span.clone()
+    }
+
+    /// The parameter with exactly this name.
+    pub fn param(&self, name: &str) -> Option<&'a Param> {
+        self.jail.params.iter().find(|p| p.name == name.as_bytes())
+    }
+
+    /// The parameter under any spelling (`allow.nomount` for
+    /// `allow.mount`), as jail(8) matches them.
+    pub fn param_any(&self, name: &str) -> Option<&'a Param> {
+        self.jail
+            .params
+            .iter()
+            .find(|p| equal_opts(&p.name, name.as_bytes()))
+    }
+
+    /// The values of a parameter (empty when absent or valueless).
+    pub fn values(&self, name: &str) -> &'a [Value] {
+        self.param(name).map_or(&[], |p| &p.values)
+    }
+
+    /// The value jail(8) uses for a scalar: the last one.
+    pub fn last_value(&self, name: &str) -> Option<&'a Value> {
+        self.param(name).and_then(|p| p.values.last())
+    }
+
+    /// A boolean's effective value, as jail(8)'s `bool_param` computes
+    /// it: a `no` prefix on the last component negates; no value is true;
+    /// `true`/`false` or a number. `None` when not set.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        let param = self.param_any(name)?;
+        Some(bool_value(param))
+    }
+
+    /// Whether the jail has its own network stack (`vnet`, `vnet = new`).
+    pub fn is_vnet(&self) -> bool {
+        self.param("vnet").is_some_and(|p| {
+            p.values.last().is_none_or(|v| {
+                matches!(v.text.to_ascii_lowercase().as_slice(), b"" | b"new" | b"1")
+            })
+        })
+    }
+
+    /// A span to point at for this jail's parameter `name`, falling back
+    /// to the jail's name.
+    pub fn param_span(&self, name: &str) -> Option<Span> {
+        self.param(name)
+            .and_then(|p| p.span.clone())
+            .or_else(|| self.span())
+    }
+}
+
+/// jail(8)'s boolean rule for a parameter entry.
+pub fn bool_value(param: &Param) -> bool {
+    let last_component = param
+        .name
+        .rsplit(|&b| b == b'.')
+        .next()
+        .unwrap_or(&param.name);
+    let negated = last_component.starts_with(b"no");
+    let truthy = match param.values.last() {
+        None => true,
+        Some(value) => value.text.eq_ignore_ascii_case(b"true") || c_strtol(&value.text) != 0,
+    };
+    negated ^ truthy
+}
+
+/// C `strtol(s, NULL, 10)`: leading blanks, a sign, digits; 0 otherwise.
+pub fn c_strtol(text: &[u8]) -> i64 {
+    let text = std::str::from_utf8(text).unwrap_or("");
+    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
+    let value = digits
+        .parse::<i64>()
+        .unwrap_or(if digits.is_empty() { 0 } else { i64::MAX });
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// Where an address assigned to a jail comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressSource {
+    /// `ip4.addr` / `ip6.addr`.
+    Param,
+    /// An `ifconfig` inside the jail (a VNET jail's `exec.start`).
+    Command,
+}
+
+/// An address a jail uses.
+#[derive(Clone, Debug)]
+pub struct JailAddress {
+    /// The address.
+    pub addr: IpAddr,
+    /// Its prefix length, when written.
+    pub prefix: Option<u8>,
+    /// The interface it is set on (`IF|addr`, `interface`, or the
+    /// `ifconfig` target), when known.
+    pub interface: Option<String>,
+    /// The value it was written in.
+    pub span: Span,
+    /// Where it comes from.
+    pub source: AddressSource,
+}
+
+/// A network action found in a hook, with where it is.
+#[derive(Clone, Debug)]
+pub struct HookAction {
+    /// What it does.
+    pub action: NetAction,
+    /// The hook parameter (`exec.prestart`, …).
+    pub hook: String,
+    /// Host or jail side.
+    pub side: Side,
+    /// The command's value in the source.
+    pub span: Span,
+}
+
+/// The network picture of one jail.
+#[derive(Clone, Debug, Default)]
+pub struct JailNet {
+    /// Every recognised action in its hooks, in order.
+    pub actions: Vec<HookAction>,
+    /// Addresses it uses.
+    pub addresses: Vec<JailAddress>,
+}
+
+impl JailNet {
+    fn build(jail: &JailRef<'_>) -> JailNet {
+        let mut net = JailNet::default();
+        let default_interface = jail
+            .last_value("interface")
+            .map(|v| String::from_utf8_lossy(&v.text).into_owned());
+        for (name, family_v6) in [("ip4.addr", false), ("ip6.addr", true)] {
+            for value in jail.values(name) {
+                let text = String::from_utf8_lossy(&value.text);
+                for element in text.split(',') {
+                    let interface = element
+                        .split_once('|')
+                        .map(|(i, _)| i.to_string())
+                        .or_else(|| default_interface.clone());
+                    if let Some((addr, prefix)) = parse_address(element) {
+                        if addr.is_ipv6() == family_v6 {
+                            net.addresses.push(JailAddress {
+                                addr,
+                                prefix,
+                                interface,
+                                span: value
+                                    .span
+                                    .clone()
+                                    .unwrap_or_else(|| Span::new(FileId(0), 0..0)),
+                                source: AddressSource::Param,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for param in &jail.jail.params {
+            let name = String::from_utf8_lossy(&param.name);
+            let Some(side) = hook_side(&name) else {
+                continue;
+            };
+            for value in &param.values {
+                let Some(span) = value.span.clone() else {
+                    continue;
+                };
+                for action in net_actions(&String::from_utf8_lossy(&value.text)) {
+                    if let (
+                        Side::Jail,
+                        NetAction::Address {
+                            interface,
+                            addr,
+                            prefix,
+                        },
+                    ) = (side, &action)
+                    {
+                        net.addresses.push(JailAddress {
+                            addr: *addr,
+                            prefix: *prefix,
+                            interface: Some(interface.clone()),
+                            span: span.clone(),
+                            source: AddressSource::Command,
+                        });
+                    }
+                    net.actions.push(HookAction {
+                        action,
+                        hook: name.to_string(),
+                        side,
+                        span: span.clone(),
+                    });
+                }
+            }
+        }
+        net
+    }
+}
+
+/// One parameter statement in the source, with its place in the tree.
+#[derive(Clone, Debug)]
+pub struct StatementRef<'a> {
+    /// The configuration whose files hold it.
+    pub config: &'a Config,
+    /// The file.
+    pub file: FileId,
+    /// The file's tree.
+    pub tree: &'a SyntaxTree,
+    /// The `Statement` node.
+    pub node: NodeId,
+    /// The enclosing jail block, if any.
+    pub block: Option<NodeId>,
+    /// The name as jail(8) reads it.
+    pub name: Vec<u8>,
+    /// A `$var` definition.
+    pub is_var: bool,
+    /// `+=`.
+    pub append: bool,
+    /// `=`.
+    pub assign: bool,
+    /// Where the statement is.
+    pub span: Span,
+    /// Where its name is.
+    pub name_span: Span,
+}
+
+impl StatementRef<'_> {
+    /// The name as text.
+    pub fn name_str(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.name)
+    }
+}
+
+/// What every rule sees.
+pub struct Context<'a> {
+    /// The configuration (possibly several top-level files).
+    pub config: &'a Config,
+    /// Host facts, possibly empty.
+    pub facts: &'a HostFacts,
+    /// The FreeBSD release followed.
+    pub target: Target,
+    jails: Vec<JailRef<'a>>,
+    net: OnceLock<Vec<JailNet>>,
+    statements: OnceLock<Vec<StatementRef<'a>>>,
+}
+
+impl<'a> Context<'a> {
+    /// A context over a configuration.
+    pub fn new(config: &'a Config, facts: &'a HostFacts) -> Self {
+        let jails = config
+            .jails
+            .iter()
+            .enumerate()
+            .map(|(index, jail)| JailRef {
+                config,
+                jail,
+                index,
+            })
+            .collect();
+        Context {
+            config,
+            facts,
+            target: config.target,
+            jails,
+            net: OnceLock::new(),
+            statements: OnceLock::new(),
+        }
+    }
+
+    /// Every jail of every configuration, in order.
+    pub fn jails(&self) -> &[JailRef<'a>] {
+        &self.jails
+    }
+
+    /// The network picture of a jail.
+    pub fn net(&self, jail: &JailRef<'_>) -> &JailNet {
+        &self
+            .net
+            .get_or_init(|| self.jails.iter().map(JailNet::build).collect())[jail.index]
+    }
+
+    /// Every parameter statement of every file, in file order.
+    pub fn statements(&self) -> &[StatementRef<'a>] {
+        self.statements.get_or_init(|| {
+            let mut out = Vec::new();
+            for (file, source) in self.config.sources.iter() {
+                collect_statements(self.config, file, &source.parse.tree, &mut out);
+            }
+            out
+        })
+    }
+}
+
+fn collect_statements<'a>(
+    config: &'a Config,
+    file: FileId,
+    tree: &'a SyntaxTree,
+    out: &mut Vec<StatementRef<'a>>,
+) {
+    let mut blocks: Vec<(NodeId, std::ops::Range<usize>)> = Vec::new();
+    for node in tree.descendants(tree.root()) {
+        let range = tree.byte_range(node);
+        while blocks.last().is_some_and(|(_, r)| range.start >= r.end) {
+            blocks.pop();
+        }
+        match tree.kind(node) {
+            NodeKind::JailBlock => blocks.push((node, range)),
+            NodeKind::Statement => {
+                let Some(name_node) = tree.child_node(node, NodeKind::ParamName) else {
+                    continue;
+                };
+                let first = tree.token_range(name_node).start;
+                let Some(token) = tree.tokens().get(first).copied() else {
+                    continue;
+                };
+                let name_range = tree.byte_range(name_node);
+                out.push(StatementRef {
+                    config,
+                    file,
+                    tree,
+                    node,
+                    block: blocks.last().map(|(b, _)| *b),
+                    name: piece_value(token.kind, tree.token_text(first as u32)),
+                    is_var: token.kind.is_variable(),
+                    append: tree.child_token(node, TokenKind::PlusEq).is_some(),
+                    assign: tree.child_token(node, TokenKind::Eq).is_some(),
+                    span: Span::new(file, range.start as u32..range.end as u32),
+                    name_span: Span::new(file, name_range.start as u32..name_range.end as u32),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtol_like_c() {
+        assert_eq!(c_strtol(b"12abc"), 12);
+        assert_eq!(c_strtol(b" -3"), -3);
+        assert_eq!(c_strtol(b"abc"), 0);
+        assert_eq!(c_strtol(b""), 0);
+    }
+}

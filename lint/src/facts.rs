@@ -1,0 +1,213 @@
+//! Optional facts about the host a configuration is for: its rc.conf, and
+//! on FreeBSD with `--host` the live interfaces and file system.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::commands::parse_address;
+use crate::rc_conf::RcConf;
+
+/// An rc.conf with the path it was read from.
+#[derive(Clone, Debug)]
+pub struct RcFacts {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its variables.
+    pub conf: RcConf,
+}
+
+/// One interface of the live host.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostInterface {
+    /// Its name.
+    pub name: String,
+    /// Its addresses with prefix lengths.
+    pub addresses: Vec<(IpAddr, u8)>,
+    /// Bridge members (for a bridge).
+    pub members: Vec<String>,
+}
+
+/// The live host, read with ifconfig(8).
+#[derive(Clone, Debug, Default)]
+pub struct LiveHost {
+    /// Every interface.
+    pub interfaces: Vec<HostInterface>,
+}
+
+impl LiveHost {
+    /// Parses `ifconfig -a` output.
+    pub fn from_ifconfig(output: &str) -> LiveHost {
+        let mut interfaces: Vec<HostInterface> = Vec::new();
+        for line in output.lines() {
+            if !line.starts_with(char::is_whitespace) {
+                if let Some((name, _)) = line.split_once(':') {
+                    interfaces.push(HostInterface {
+                        name: name.to_string(),
+                        ..HostInterface::default()
+                    });
+                }
+                continue;
+            }
+            let Some(current) = interfaces.last_mut() else {
+                continue;
+            };
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["inet", addr, "netmask", mask, ..] => {
+                    if let (Ok(addr), Some(prefix)) = (addr.parse(), netmask_bits(mask)) {
+                        current.addresses.push((addr, prefix));
+                    }
+                }
+                ["inet6", addr, "prefixlen", len, ..] => {
+                    if let (Some((addr, _)), Ok(len)) = (parse_address(addr), len.parse()) {
+                        current.addresses.push((addr, len));
+                    }
+                }
+                ["member:", member, ..] => current.members.push(member.to_string()),
+                _ => {}
+            }
+        }
+        LiveHost { interfaces }
+    }
+
+    /// Reads the running host with `ifconfig -a`.
+    pub fn read() -> std::io::Result<LiveHost> {
+        let output = std::process::Command::new("ifconfig").arg("-a").output()?;
+        if !output.status.success() {
+            return Err(std::io::Error::other(
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            ));
+        }
+        Ok(LiveHost::from_ifconfig(&String::from_utf8_lossy(
+            &output.stdout,
+        )))
+    }
+
+    /// The interface with this name.
+    pub fn interface(&self, name: &str) -> Option<&HostInterface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+}
+
+fn netmask_bits(mask: &str) -> Option<u8> {
+    let hex = mask.strip_prefix("0x")?;
+    u32::from_str_radix(hex, 16)
+        .ok()
+        .map(|m| m.count_ones() as u8)
+}
+
+/// Everything known about the host. All parts are optional: rules that
+/// need a fact stay silent without it.
+#[derive(Clone, Debug, Default)]
+pub struct HostFacts {
+    /// The host's rc.conf.
+    pub rc_conf: Option<RcFacts>,
+    /// The live host (`--host`); also enables file-system checks.
+    pub live: Option<LiveHost>,
+}
+
+impl HostFacts {
+    /// Whether any fact is known.
+    pub fn is_empty(&self) -> bool {
+        self.rc_conf.is_none() && self.live.is_none()
+    }
+
+    /// Whether an interface exists at boot or on the live host: rc.conf's
+    /// `cloned_interfaces` or `ifconfig_IF` lines, or the live list.
+    pub fn interface_known(&self, name: &str) -> bool {
+        let in_rc = self.rc_conf.as_ref().is_some_and(|rc| {
+            rc.conf.cloned_interfaces().iter().any(|i| i == name)
+                || rc.conf.ifconfig().any(|(i, _)| i == name)
+        });
+        in_rc
+            || self
+                .live
+                .as_ref()
+                .is_some_and(|live| live.interface(name).is_some())
+    }
+
+    /// Subnets configured on an interface (rc.conf `ifconfig_IF` and
+    /// aliases, or the live host).
+    pub fn subnets(&self, name: &str) -> Vec<ipnet::IpNet> {
+        let mut nets = Vec::new();
+        if let Some(rc) = &self.rc_conf {
+            for (interface, value) in rc.conf.ifconfig() {
+                let base = interface.split("_alias").next().unwrap_or(interface);
+                if base != name {
+                    continue;
+                }
+                let words: Vec<&str> = value.split_whitespace().collect();
+                for (i, word) in words.iter().enumerate() {
+                    if let Some((addr, prefix)) = parse_address(word) {
+                        let prefix = prefix.or_else(|| {
+                            (words.get(i + 1) == Some(&"netmask"))
+                                .then(|| {
+                                    words
+                                        .get(i + 2)
+                                        .and_then(|m| m.parse::<std::net::Ipv4Addr>().ok())
+                                })
+                                .flatten()
+                                .map(|m| u32::from(m).count_ones() as u8)
+                        });
+                        if let Some(prefix) = prefix {
+                            if let Ok(net) = ipnet::IpNet::new(addr, prefix) {
+                                nets.push(net.trunc());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(live) = &self.live {
+            if let Some(interface) = live.interface(name) {
+                for &(addr, prefix) in &interface.addresses {
+                    if let Ok(net) = ipnet::IpNet::new(addr, prefix) {
+                        nets.push(net.trunc());
+                    }
+                }
+            }
+        }
+        nets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_freebsd_ifconfig() {
+        let live = LiveHost::from_ifconfig(
+            "em0: flags=8863<UP> metric 0 mtu 1500\n\tinet 20.0.0.20 netmask 0xffffff00 broadcast 20.0.0.255\n\
+             bridge0: flags=8843<UP> mtu 1500\n\tinet6 fe80::1%bridge0 prefixlen 64 scopeid 0x3\n\tmember: em0 flags=143<LEARNING>\n",
+        );
+        assert_eq!(live.interfaces.len(), 2);
+        assert_eq!(
+            live.interfaces[0].addresses,
+            [("20.0.0.20".parse().unwrap(), 24)]
+        );
+        assert_eq!(live.interfaces[1].members, ["em0"]);
+        assert_eq!(live.interfaces[1].addresses[0].1, 64);
+    }
+
+    #[test]
+    fn rc_conf_subnets_and_interfaces() {
+        let facts = HostFacts {
+            rc_conf: Some(RcFacts {
+                path: "rc.conf".into(),
+                conf: RcConf::parse("cloned_interfaces=\"bridge0\"\nifconfig_bridge0=\"inet 20.0.0.20/24 up addm em0\"\nifconfig_em0_alias0=\"inet 10.1.1.1 netmask 255.255.0.0\"\n"),
+            }),
+            live: None,
+        };
+        assert!(facts.interface_known("bridge0"));
+        assert!(!facts.interface_known("bridge1"));
+        assert_eq!(
+            facts.subnets("bridge0"),
+            ["20.0.0.0/24".parse::<ipnet::IpNet>().unwrap()]
+        );
+        assert_eq!(
+            facts.subnets("em0"),
+            ["10.1.0.0/16".parse::<ipnet::IpNet>().unwrap()]
+        );
+    }
+}

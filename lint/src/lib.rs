@@ -1,0 +1,162 @@
+//! Lint rules for FreeBSD's jail.conf(5): what today breaks jails at boot,
+//! found at edit time.
+//!
+//! Every rule has a stable code (`JC001`…) and name, documentation and a
+//! check over the semantic model (plus optional host facts). [`lint`] runs
+//! the selected rules, applies severity overrides and inline suppressions,
+//! and returns the findings in source order.
+
+pub mod commands;
+pub mod context;
+pub mod facts;
+pub mod fix;
+pub mod rc_conf;
+pub mod rule;
+pub mod rules;
+pub mod suppress;
+
+use std::collections::{BTreeMap, HashSet};
+
+use jailconf_parser::diag::{Diagnostic, Severity};
+use jailconf_parser::settings::{LintSettings, SeverityOverride};
+use jailconf_parser::Config;
+
+pub use context::Context;
+pub use facts::HostFacts;
+pub use rule::{Category, Report, Rule};
+
+/// Which rules run and how their findings are reported.
+#[derive(Clone, Debug, Default)]
+pub struct LintOptions {
+    /// Only these rules (codes or names); `None` means all.
+    pub select: Option<Vec<String>>,
+    /// Never these rules.
+    pub ignore: Vec<String>,
+    /// Severity per rule (code or name).
+    pub severity: BTreeMap<String, SeverityOverride>,
+    /// Report warnings as errors.
+    pub warn_as_error: bool,
+}
+
+impl LintOptions {
+    /// Options from a `[lint]` settings section.
+    pub fn from_settings(settings: &LintSettings) -> Self {
+        LintOptions {
+            select: settings.select.clone(),
+            ignore: settings.ignore.clone(),
+            severity: settings.severity.clone(),
+            warn_as_error: false,
+        }
+    }
+
+    fn names(rule: &Rule, list: &[String]) -> bool {
+        list.iter().any(|s| {
+            s.eq_ignore_ascii_case(rule.code) || s == rule.name || s.eq_ignore_ascii_case("all")
+        })
+    }
+
+    /// Whether a rule runs.
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        let selected = self.select.as_ref().is_none_or(|s| Self::names(rule, s));
+        let severity_off = self.override_for(rule) == Some(SeverityOverride::Off);
+        selected && !Self::names(rule, &self.ignore) && !severity_off
+    }
+
+    fn override_for(&self, rule: &Rule) -> Option<SeverityOverride> {
+        self.severity
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(rule.code) || *key == rule.name)
+            .map(|(_, s)| *s)
+    }
+
+    /// The severity a finding of `rule` is reported with.
+    fn severity(&self, rule: &Rule, found: Severity) -> Severity {
+        let severity = match self.override_for(rule) {
+            Some(SeverityOverride::Error) => Severity::Error,
+            Some(SeverityOverride::Warning) => Severity::Warning,
+            Some(SeverityOverride::Info) => Severity::Info,
+            Some(SeverityOverride::Off) | None => found,
+        };
+        if self.warn_as_error && severity == Severity::Warning {
+            Severity::Error
+        } else {
+            severity
+        }
+    }
+}
+
+/// Finds a rule by code (case-insensitive) or name.
+pub fn find_rule(key: &str) -> Option<&'static Rule> {
+    rules::ALL
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// Runs the enabled rules over a configuration (which may hold several
+/// top-level files, see [`Config::load_many`]), with optional host facts.
+pub fn lint(config: &Config, facts: &HostFacts, options: &LintOptions) -> Vec<Diagnostic> {
+    let context = Context::new(config, facts);
+    let mut findings = Vec::new();
+    for rule in rules::ALL.iter().copied() {
+        if !options.enabled(rule) || (rule.needs_host_facts && facts.is_empty()) {
+            continue;
+        }
+        let start = findings.len();
+        (rule.check)(&context, &mut Report::new(rule, &mut findings));
+        for finding in &mut findings[start..] {
+            finding.severity = options.severity(rule, finding.severity);
+        }
+    }
+    let suppressions = suppress::collect(config);
+    let mut used = vec![false; suppressions.len()];
+    findings.retain(|finding| {
+        let Some(rule) = find_rule(finding.code) else {
+            return true;
+        };
+        let span = &finding.primary.span;
+        let hit = suppressions.iter().position(|s| {
+            s.span.file == span.file
+                && s.scope.start <= span.range.start
+                && span.range.start < s.scope.end.max(s.scope.start + 1)
+                && s.rules
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(rule.code) || *r == rule.name)
+        });
+        if let Some(index) = hit {
+            used[index] = true;
+        }
+        hit.is_none()
+    });
+    let unused = &rules::jc090_unused_suppression::RULE;
+    if options.enabled(unused) {
+        for (suppression, used) in suppressions.iter().zip(used) {
+            if !used {
+                let names = suppression.rules.join(", ");
+                let mut finding = Diagnostic::new(
+                    unused.code,
+                    options.severity(unused, unused.severity),
+                    format!("this suppression of {names} suppresses nothing"),
+                    suppression.span.clone(),
+                )
+                .with_help("remove it, or check the rule code and the line it applies to");
+                if suppression.rules.iter().any(|r| find_rule(r).is_none()) {
+                    finding = finding.with_label("unknown rule code or name");
+                }
+                findings.push(finding);
+            }
+        }
+    }
+    // One finding per rule and place (wildcard sections are applied to many
+    // jails; a finding there is reported once).
+    let mut seen = HashSet::new();
+    findings.retain(|f| seen.insert((f.code, f.primary.span.clone(), f.message.clone())));
+    findings.sort_by(|a, b| {
+        (a.primary.span.file, a.primary.span.range.start, a.code).cmp(&(
+            b.primary.span.file,
+            b.primary.span.range.start,
+            b.code,
+        ))
+    });
+    findings
+}

@@ -1,0 +1,110 @@
+//! Host facts from an rc.conf(5) file: sh-style `name="value"` lines.
+
+use std::collections::BTreeMap;
+
+/// The variables of an rc.conf file that matter for jails.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RcConf {
+    /// Every `name=value` assignment, last one wins (as in sh).
+    pub vars: BTreeMap<String, RcValue>,
+}
+
+/// One assignment: its value and 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RcValue {
+    /// The value with quotes removed.
+    pub value: String,
+    /// Where it is.
+    pub line: usize,
+}
+
+impl RcConf {
+    /// Parses rc.conf text. Lines that are not simple assignments are
+    /// ignored, as they do not set variables jails depend on.
+    pub fn parse(text: &str) -> RcConf {
+        let mut vars = BTreeMap::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((name, rest)) = line.split_once('=') else {
+                continue;
+            };
+            let name = name.trim();
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                continue;
+            }
+            // shlex understands sh quoting; a trailing comment is dropped.
+            let value = match shlex::split(rest) {
+                Some(words) => words
+                    .into_iter()
+                    .take_while(|w| !w.starts_with('#'))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => rest.trim_matches(|c| c == '"' || c == '\'').to_string(),
+            };
+            vars.insert(
+                name.to_string(),
+                RcValue {
+                    value,
+                    line: index + 1,
+                },
+            );
+        }
+        RcConf { vars }
+    }
+
+    /// A variable's value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(|v| v.value.as_str())
+    }
+
+    /// Whether a `YES`/`NO` knob is on.
+    pub fn enabled(&self, name: &str) -> bool {
+        self.get(name)
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"))
+    }
+
+    /// Interfaces created at boot: `cloned_interfaces` (and the older
+    /// `cloned_interfaces_sticky` is irrelevant here).
+    pub fn cloned_interfaces(&self) -> Vec<String> {
+        self.get("cloned_interfaces")
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Interfaces configured by `ifconfig_IF` lines, with their values.
+    pub fn ifconfig(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().filter_map(|(name, value)| {
+            let interface = name.strip_prefix("ifconfig_")?;
+            // ifconfig_em0_alias0, ifconfig_em0_ipv6 and friends.
+            Some((interface, value.value.as_str()))
+        })
+    }
+
+    /// `jail_list`, split.
+    pub fn jail_list(&self) -> Vec<String> {
+        self.get("jail_list")
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_seed_rc_conf() {
+        let rc = RcConf::parse(
+            "# NETWORK\n  hostname=\"host\"\n  cloned_interfaces=\"bridge0\"\n  ifconfig_bridge0=\"inet 20.0.0.20/24 up addm em0\"\n  gateway_enable=YES\n  jail_list='classic vnet' # the jails\n",
+        );
+        assert_eq!(rc.cloned_interfaces(), ["bridge0"]);
+        assert!(rc.enabled("gateway_enable"));
+        assert_eq!(rc.jail_list(), ["classic", "vnet"]);
+        assert_eq!(rc.vars["cloned_interfaces"].line, 3);
+        let ifconfig: Vec<_> = rc.ifconfig().collect();
+        assert_eq!(ifconfig, [("bridge0", "inet 20.0.0.20/24 up addm em0")]);
+    }
+}

@@ -1,0 +1,105 @@
+//! The rules, one file each, and the registry.
+
+use std::collections::BTreeMap;
+
+use jailconf_parser::diag::{Diagnostic, Label};
+
+use crate::context::Context;
+use crate::rule::{Report, Rule};
+
+pub mod jc001_syntax_error;
+pub mod jc002_include_error;
+pub mod jc003_undefined_variable;
+pub mod jc004_variable_loop;
+pub mod jc005_array_inline;
+pub mod jc006_variable_named_like_parameter;
+pub mod jc007_redefined_identity;
+pub mod jc090_unused_suppression;
+
+/// Every rule, in code order.
+pub static ALL: &[&Rule] = &[
+    &jc001_syntax_error::RULE,
+    &jc002_include_error::RULE,
+    &jc003_undefined_variable::RULE,
+    &jc004_variable_loop::RULE,
+    &jc005_array_inline::RULE,
+    &jc006_variable_named_like_parameter::RULE,
+    &jc007_redefined_identity::RULE,
+    &jc090_unused_suppression::RULE,
+];
+
+/// File, start, end and message of a finding.
+type PlaceAndMessage = (u32, u32, u32, String);
+
+/// Reports the parser's and model's own diagnostics with the given codes
+/// under the current rule. A problem in a global or wildcard section is
+/// found once per jail it applies to; it is reported once, naming the
+/// jails.
+pub(crate) fn forward_model_diagnostics(
+    context: &Context<'_>,
+    report: &mut Report<'_>,
+    codes: &[&str],
+) {
+    // Key: place and message without the "jail `NAME`: " prefix the model
+    // puts on per-jail problems.
+    let mut grouped: BTreeMap<PlaceAndMessage, (Diagnostic, Vec<String>)> = BTreeMap::new();
+    let relevant = context
+        .config
+        .diagnostics
+        .iter()
+        .filter(|d| codes.contains(&d.code));
+    for diagnostic in relevant {
+        let (jail, message) = split_jail_prefix(&diagnostic.message);
+        let span = &diagnostic.primary.span;
+        let key = (
+            span.file.0,
+            span.range.start,
+            span.range.end,
+            message.to_string(),
+        );
+        let entry = grouped
+            .entry(key)
+            .or_insert_with(|| (diagnostic.clone(), Vec::new()));
+        if let Some(jail) = jail {
+            entry.1.push(jail.to_string());
+        }
+    }
+    let mut found: Vec<(Diagnostic, Vec<String>)> = grouped.into_values().collect();
+    found.sort_by_key(|(d, _)| (d.primary.span.file, d.primary.span.range.start));
+    for (mut diagnostic, jails) in found {
+        if jails.len() > 1 {
+            let (_, message) = split_jail_prefix(&diagnostic.message);
+            diagnostic.message = format!("{message} (in jails {})", list(&jails));
+            // Keep the "in jail" label of the first jail only.
+            let mut kept = false;
+            diagnostic.secondary.retain(|l: &Label| {
+                let is_jail = l.message.starts_with("in jail");
+                let keep = !is_jail || !kept;
+                kept |= is_jail;
+                keep
+            });
+        }
+        report.push(diagnostic);
+    }
+}
+
+fn split_jail_prefix(message: &str) -> (Option<&str>, &str) {
+    message
+        .strip_prefix("jail `")
+        .and_then(|rest| rest.split_once("`: "))
+        .map_or((None, message), |(jail, rest)| (Some(jail), rest))
+}
+
+/// `a, b, c` or `a, b, c and 7 more`.
+pub(crate) fn list(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!(
+            "{} and {} more",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
+    }
+}

@@ -1,0 +1,109 @@
+//! Inline suppressions: `# jailconf: ignore[JC010]` (also in `//` and
+//! `/* */` comments, several codes or names separated by commas).
+//!
+//! A comment after code on the same line suppresses findings on that line.
+//! A comment on a line of its own suppresses findings in the next
+//! statement or jail block (the whole block).
+
+use jailconf_parser::lexer::TokenKind;
+use jailconf_parser::source::{FileId, Span};
+use jailconf_parser::syntax::{NodeKind, SyntaxTree};
+use jailconf_parser::Config;
+
+/// One suppression comment.
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    /// The comment.
+    pub span: Span,
+    /// Codes or names it names.
+    pub rules: Vec<String>,
+    /// The byte range it covers in its file.
+    pub scope: std::ops::Range<u32>,
+}
+
+const MARKER: &str = "jailconf: ignore[";
+
+/// The rule list of a suppression comment, if it is one.
+fn parse_comment(text: &str) -> Option<Vec<String>> {
+    let start = text.find(MARKER)? + MARKER.len();
+    let end = text[start..].find(']')? + start;
+    Some(
+        text[start..end]
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
+}
+
+/// Every suppression in the files of the configuration.
+pub fn collect(config: &Config) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    for (file, source) in config.sources.iter() {
+        collect_file(file, &source.parse.tree, &mut out);
+    }
+    out
+}
+
+fn collect_file(file: FileId, tree: &SyntaxTree, out: &mut Vec<Suppression>) {
+    let text = tree.text();
+    for (index, token) in tree.tokens().iter().enumerate() {
+        if !token.kind.is_comment() || token.kind == TokenKind::UnterminatedComment {
+            continue;
+        }
+        let Some(rules) = parse_comment(&String::from_utf8_lossy(&text[token.range()])) else {
+            continue;
+        };
+        let line_start = text[..token.start as usize]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let own_line = text[line_start..token.start as usize]
+            .iter()
+            .all(|b| b.is_ascii_whitespace());
+        let scope = if own_line {
+            next_item_range(tree, index).unwrap_or(token.start..token.end)
+        } else {
+            let line_end = text[token.end as usize..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(text.len(), |p| token.end as usize + p);
+            line_start as u32..line_end as u32
+        };
+        out.push(Suppression {
+            span: Span::new(file, token.start..token.end),
+            rules,
+            scope,
+        });
+    }
+}
+
+/// The byte range of the first statement or block starting after token
+/// `index`.
+fn next_item_range(tree: &SyntaxTree, index: usize) -> Option<std::ops::Range<u32>> {
+    let after = tree.tokens()[index].end as usize;
+    tree.descendants(tree.root())
+        .filter(|&n| {
+            matches!(
+                tree.kind(n),
+                NodeKind::Statement | NodeKind::JailBlock | NodeKind::Include
+            )
+        })
+        .map(|n| tree.byte_range(n))
+        .find(|r| r.start >= after)
+        .map(|r| r.start as u32..r.end as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rule_lists() {
+        assert_eq!(
+            parse_comment("# jailconf: ignore[JC010, duplicate-ip]"),
+            Some(vec!["JC010".to_string(), "duplicate-ip".to_string()])
+        );
+        assert_eq!(parse_comment("# nothing"), None);
+    }
+}
