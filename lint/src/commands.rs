@@ -224,6 +224,11 @@ fn ifconfig_actions(args: &[String], actions: &mut Vec<NetAction>) {
                 }
             }
             "inet" | "inet6" => {}
+            // Options whose argument is not an address of this interface.
+            "netmask" | "broadcast" | "prefixlen" | "descr" | "description" | "name" | "mtu"
+            | "metric" | "ether" | "lladdr" | "link" | "vlan" | "vlandev" | "vhid" | "advskew"
+            | "pass" | "group" | "-group" | "fib" | "tunnelfib" | "pltime" | "vltime" => i += 1,
+            "tunnel" => i += 2,
             word => {
                 if let Some((addr, mut prefix)) =
                     parse_address(word).filter(|_| !word.contains('|'))
