@@ -143,6 +143,19 @@ impl Jail {
     }
 }
 
+/// One `.include` value and the files it brought in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncludeDirective {
+    /// The value in the source.
+    pub span: Span,
+    /// The path or pattern after resolving it against the including file.
+    pub pattern: Vec<u8>,
+    /// Whether it has glob characters (then matching nothing is fine).
+    pub is_glob: bool,
+    /// The files read for it, in order.
+    pub files: Vec<FileId>,
+}
+
 /// A whole configuration: files, jails and diagnostics.
 #[derive(Debug)]
 pub struct Config {
@@ -152,6 +165,8 @@ pub struct Config {
     pub sources: Sources,
     /// The top-level files (the others were included by them).
     pub roots: Vec<FileId>,
+    /// Every `.include` value that was followed, with what it matched.
+    pub includes: Vec<IncludeDirective>,
     /// Real jails (wildcards and the global section are not jails), in
     /// jail(8)'s order.
     pub jails: Vec<Jail>,
@@ -178,6 +193,7 @@ impl Config {
         let mut diagnostics = Vec::new();
         let mut jails = Vec::new();
         let mut roots = Vec::new();
+        let mut includes = Vec::new();
         let mut fatal = false;
         for main in mains {
             let already_read = !main.is_stdin
@@ -195,6 +211,7 @@ impl Config {
                 global: None,
                 diagnostics: Vec::new(),
                 fatal: false,
+                includes: Vec::new(),
             };
             roots.push(FileId(builder.sources.len() as u32));
             builder.read_main(main);
@@ -203,8 +220,10 @@ impl Config {
                 records,
                 diagnostics: mut found,
                 fatal: root_fatal,
+                includes: root_includes,
                 ..
             } = builder;
+            includes.extend(root_includes);
             sources = read;
             jails.extend(assemble(&records, target, &mut found));
             diagnostics.extend(found);
@@ -214,6 +233,7 @@ impl Config {
             target,
             sources,
             roots,
+            includes,
             jails,
             diagnostics,
             fatal,
@@ -275,6 +295,7 @@ struct RecordBuilder<'a> {
     global: Option<usize>,
     diagnostics: Vec<Diagnostic>,
     fatal: bool,
+    includes: Vec<IncludeDirective>,
 }
 
 /// One level of the file walk: the child nodes of a file or block.
@@ -526,9 +547,9 @@ impl RecordBuilder<'_> {
                 return Vec::new();
             }
             let pattern = base.resolve(&value.text);
-            let paths = match self.loader.glob(&pattern) {
-                Ok(result) if result.has_magic => result.matches,
-                Ok(_) => vec![pattern.clone()],
+            let (paths, is_glob) = match self.loader.glob(&pattern) {
+                Ok(result) if result.has_magic => (result.matches, true),
+                Ok(_) => (vec![pattern.clone()], false),
                 Err(error) => {
                     self.fatal = true;
                     self.diagnostics.push(
@@ -545,6 +566,12 @@ impl RecordBuilder<'_> {
                     return Vec::new();
                 }
             };
+            self.includes.push(IncludeDirective {
+                span: value.span.clone(),
+                pattern: pattern.clone(),
+                is_glob,
+                files: Vec::new(),
+            });
             for path in paths {
                 let name = String::from_utf8_lossy(&path).into_owned();
                 let fs_path = bytes_to_path(&path);
@@ -552,6 +579,9 @@ impl RecordBuilder<'_> {
                     Ok(text) => {
                         let parse = parser::parse_owned(text, self.target);
                         let file = self.add_file(name, fs_path, parse);
+                        if let Some(directive) = self.includes.last_mut() {
+                            directive.files.push(file);
+                        }
                         files.push((file, IncludeBase::NameOf(path)));
                     }
                     Err(error) => {
