@@ -131,20 +131,37 @@ pub fn lint(config: &Config, facts: &HostFacts, options: &LintOptions) -> Vec<Di
     let unused = &rules::jc090_unused_suppression::RULE;
     if options.enabled(unused) {
         for (suppression, used) in suppressions.iter().zip(used) {
-            if !used {
-                let names = suppression.rules.join(", ");
-                let mut finding = Diagnostic::new(
+            let unknown: Vec<&String> = suppression
+                .rules
+                .iter()
+                .filter(|r| find_rule(r).is_none())
+                .collect();
+            // A suppression of a rule that did not run proves nothing.
+            let ran = suppression
+                .rules
+                .iter()
+                .filter_map(|r| find_rule(r))
+                .any(|rule| options.enabled(rule) && !(rule.needs_host_facts && facts.is_empty()));
+            let message = if !unknown.is_empty() {
+                let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
+                format!("unknown rule {} in a suppression", names.join(", "))
+            } else if !used && ran {
+                format!(
+                    "this suppression of {} suppresses nothing",
+                    suppression.rules.join(", ")
+                )
+            } else {
+                continue;
+            };
+            findings.push(
+                Diagnostic::new(
                     unused.code,
                     options.severity(unused, unused.severity),
-                    format!("this suppression of {names} suppresses nothing"),
+                    message,
                     suppression.span.clone(),
                 )
-                .with_help("remove it, or check the rule code and the line it applies to");
-                if suppression.rules.iter().any(|r| find_rule(r).is_none()) {
-                    finding = finding.with_label("unknown rule code or name");
-                }
-                findings.push(finding);
-            }
+                .with_help("remove it, or correct the rule code and the line it applies to"),
+            );
         }
     }
     // One finding per rule and place (wildcard sections are applied to many

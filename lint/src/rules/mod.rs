@@ -14,6 +14,11 @@ pub mod jc004_variable_loop;
 pub mod jc005_array_inline;
 pub mod jc006_variable_named_like_parameter;
 pub mod jc007_redefined_identity;
+pub mod jc008_unknown_parameter;
+pub mod jc010_duplicate_jail;
+pub mod jc030_missing_vnet_bridge;
+pub mod jc034_duplicate_ip;
+pub mod jc035_duplicate_vnet_interface;
 pub mod jc090_unused_suppression;
 
 /// Every rule, in code order.
@@ -25,6 +30,11 @@ pub static ALL: &[&Rule] = &[
     &jc005_array_inline::RULE,
     &jc006_variable_named_like_parameter::RULE,
     &jc007_redefined_identity::RULE,
+    &jc008_unknown_parameter::RULE,
+    &jc010_duplicate_jail::RULE,
+    &jc030_missing_vnet_bridge::RULE,
+    &jc034_duplicate_ip::RULE,
+    &jc035_duplicate_vnet_interface::RULE,
     &jc090_unused_suppression::RULE,
 ];
 
@@ -67,9 +77,11 @@ pub(crate) fn forward_model_diagnostics(
     let mut found: Vec<(Diagnostic, Vec<String>)> = grouped.into_values().collect();
     found.sort_by_key(|(d, _)| (d.primary.span.file, d.primary.span.range.start));
     for (mut diagnostic, jails) in found {
-        if jails.len() > 1 {
+        if !jails.is_empty() {
             let (_, message) = split_jail_prefix(&diagnostic.message);
-            diagnostic.message = format!("{message} (in jails {})", list(&jails));
+            let names: Vec<String> = jails.iter().map(|j| format!("`{j}`")).collect();
+            let which = if names.len() == 1 { "jail" } else { "jails" };
+            diagnostic.message = format!("{message} (in {which} {})", list(&names));
             // Keep the "in jail" label of the first jail only.
             let mut kept = false;
             diagnostic.secondary.retain(|l: &Label| {

@@ -1,0 +1,97 @@
+//! JC030 `missing-vnet-bridge`: hooks add interfaces to a bridge that
+//! nothing creates.
+
+use std::collections::BTreeMap;
+
+use jailconf_parser::diag::Severity;
+
+use crate::commands::{NetAction, Side};
+use crate::context::Context;
+use crate::rule::{Category, Report, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "JC030",
+    name: "missing-vnet-bridge",
+    category: Category::Networking,
+    severity: Severity::Error,
+    summary: "a hook adds an interface to a bridge that does not exist",
+    docs: r#"## What it does
+Finds bridges that jail hooks add interfaces to (`ifconfig bridge0 addm
+epair60a`) and checks that something creates them: a hook of the
+configuration itself (`ifconfig bridge0 create`), `cloned_interfaces` in
+the host's rc.conf (`--rc-conf`), or the live host (`--host`). Without
+host facts the rule stays silent.
+
+## Why
+`ifconfig bridge0 addm …` fails when the bridge does not exist, so the
+VNET jail fails to start (typically at boot, after a reinstall or when
+the host's rc.conf was changed), and jail(8) leaves the epair behind.
+
+## Example
+```
+vnet {
+    vnet;
+    exec.prestart += "ifconfig epair60 create up";
+    exec.prestart += "ifconfig bridge0 addm epair60a up";
+}
+```
+with an rc.conf that has no `cloned_interfaces="bridge0"`.
+
+## Fix
+Create the bridge at boot in rc.conf:
+```
+cloned_interfaces="bridge0"
+ifconfig_bridge0="addm em0 up"
+```"#,
+    needs_host_facts: true,
+    fixable: false,
+    check,
+};
+
+fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    // Bridges the configuration creates itself.
+    let mut created = Vec::new();
+    let mut used: BTreeMap<String, Vec<(String, jailconf_parser::source::Span)>> = BTreeMap::new();
+    for jail in context.jails() {
+        for action in &context.net(jail).actions {
+            match (&action.action, action.side) {
+                (NetAction::Create(name), Side::Host) => created.push(name.clone()),
+                (NetAction::AddMember { bridge, .. }, Side::Host) => used
+                    .entry(bridge.clone())
+                    .or_default()
+                    .push((jail.name().into_owned(), action.span.clone())),
+                _ => {}
+            }
+        }
+    }
+    for (bridge, uses) in used {
+        if created.contains(&bridge) || context.facts.interface_known(&bridge) {
+            continue;
+        }
+        let (jail, span) = &uses[0];
+        let mut finding = report
+            .finding(
+                format!("bridge `{bridge}` does not exist: nothing creates it before jail `{jail}` adds to it"),
+                span.clone(),
+            )
+            .with_label(format!("`{bridge}` is used here"));
+        for (_, other) in uses.iter().skip(1) {
+            finding = finding.with_secondary(other.clone(), "also used here");
+        }
+        let help = match &context.facts.rc_conf {
+            Some(rc) => {
+                let mut list = rc.conf.cloned_interfaces();
+                list.push(bridge.clone());
+                format!(
+                    "create it at boot: add `cloned_interfaces=\"{}\"` to {} (and `ifconfig_{bridge}=\"addm <uplink> up\"`)",
+                    list.join(" "),
+                    rc.path.display()
+                )
+            }
+            None => format!("create it at boot with `cloned_interfaces=\"{bridge}\"` in rc.conf"),
+        };
+        finding = finding.with_help(help);
+        report.push(finding);
+    }
+}

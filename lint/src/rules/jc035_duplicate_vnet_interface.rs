@@ -1,0 +1,90 @@
+//! JC035 `duplicate-vnet-interface`: two jails use the same epair or
+//! `vnet.interface`.
+
+use std::collections::BTreeMap;
+
+use jailconf_parser::diag::Severity;
+use jailconf_parser::source::Span;
+
+use crate::commands::{epair_base, NetAction, Side};
+use crate::context::Context;
+use crate::rule::{Category, Report, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "JC035",
+    name: "duplicate-vnet-interface",
+    category: Category::Networking,
+    severity: Severity::Error,
+    summary: "two jails use the same epair or vnet.interface",
+    docs: r#"## What it does
+Reports an interface handed to two jails with `vnet.interface`, and an
+epair pair (`epairN`, `epairNa`, `epairNb`) that the hooks of two jails
+create or use — typically a jail file copied from another without
+changing its `$id`.
+
+## Why
+An interface can only be in one jail. The second jail fails to start
+(`ifconfig: SIOCIFCREATE2: File exists`, or the interface is already in
+another vnet), or worse, takes the interface away from the first.
+
+## Example
+```
+vnet1 { $id = 60; vnet.interface = "epair${id}b"; exec.prestart += "ifconfig epair${id} create up"; }
+vnet2 { $id = 60; vnet.interface = "epair${id}b"; exec.prestart += "ifconfig epair${id} create up"; }
+```
+
+## Fix
+Give every jail its own epair number (`$id`) or interface."#,
+    needs_host_facts: false,
+    fixable: false,
+    check,
+};
+
+fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    // Interface (an epair by its pair name) -> first use per jail.
+    let mut uses: BTreeMap<String, Vec<(usize, Span)>> = BTreeMap::new();
+    let mut record = |name: &str, jail: usize, span: Span| {
+        let key = epair_base(name).unwrap_or(name).to_string();
+        let entry = uses.entry(key).or_default();
+        if !entry.iter().any(|(j, _)| *j == jail) {
+            entry.push((jail, span));
+        }
+    };
+    for jail in context.jails() {
+        for value in jail.values("vnet.interface") {
+            if let Some(span) = value.span.clone() {
+                record(&String::from_utf8_lossy(&value.text), jail.index, span);
+            }
+        }
+        for action in &context.net(jail).actions {
+            if let (NetAction::Create(name), Side::Host) = (&action.action, action.side) {
+                if epair_base(name).is_some() {
+                    record(name, jail.index, action.span.clone());
+                }
+            }
+        }
+    }
+    let mut found: Vec<(String, Vec<(usize, Span)>)> =
+        uses.into_iter().filter(|(_, u)| u.len() > 1).collect();
+    found.sort_by_key(|(_, u)| (u[1].1.file, u[1].1.range.start));
+    let jails = context.jails();
+    for (interface, uses) in found {
+        let (first_jail, first_span) = &uses[0];
+        for (jail, span) in &uses[1..] {
+            let finding = report
+                .finding(
+                    format!(
+                        "interface `{interface}` is used by jails `{}` and `{}`",
+                        jails[*first_jail].name(),
+                        jails[*jail].name()
+                    ),
+                    span.clone(),
+                )
+                .with_label(format!("used by `{}`", jails[*jail].name()))
+                .with_secondary(first_span.clone(), format!("also used by `{}`", jails[*first_jail].name()))
+                .with_help("an interface can be in one jail only; give each jail its own epair number or interface");
+            report.push(finding);
+        }
+    }
+}
