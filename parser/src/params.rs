@@ -248,8 +248,10 @@ mod tests {
         assert_eq!(dataset.value_type, ValueType::List);
         assert_eq!(dataset.type_detail, "datasets");
         assert!(dataset.is_list());
-        assert_eq!(dataset.since, None);
-        assert!(Target::ALL.iter().all(|&t| dataset.available_in(t)));
+        // Added to jail(8) for FreeBSD 15.0.
+        assert_eq!(dataset.since, Some((15, 0)));
+        assert!(!dataset.available_in(Target::V14));
+        assert!(dataset.available_in(Target::V15));
     }
 
     #[test]

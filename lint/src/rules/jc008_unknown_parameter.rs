@@ -56,7 +56,7 @@ fn suggestion(name: &str) -> Option<&'static str> {
         .min_by_key(|(distance, _)| *distance)?;
     let (distance, param) = best;
     let limit = (base.len() / 4).clamp(1, 3);
-    (distance <= limit && !(negated && !param.is_bool())).then_some(param.name)
+    ((param.is_bool() || !negated) && distance <= limit).then_some(param.name)
 }
 
 /// A fix renaming a parameter. Unsafe: the user must confirm the guess.
