@@ -60,6 +60,22 @@ pub fn display_text(bytes: &[u8]) -> String {
     out
 }
 
+/// Control characters (a stray CR or form feed quoted by jail(8)) shown as
+/// escapes, so they cannot garble the terminal.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn convert(diagnostic: &Diagnostic) -> CsDiagnostic<usize> {
     let severity = match diagnostic.severity {
         Severity::Error => CsSeverity::Error,
@@ -88,7 +104,7 @@ fn convert(diagnostic: &Diagnostic) -> CsDiagnostic<usize> {
         notes.push(format!("help: {help}"));
     }
     if let Some(message) = &diagnostic.jail_message {
-        notes.push(format!("jail(8) says: jail: {message}"));
+        notes.push(format!("jail(8) says: jail: {}", escape_controls(message)));
     }
     CsDiagnostic::new(severity)
         .with_code(diagnostic.code)
