@@ -2,7 +2,9 @@
 //!
 //! Each `NAME.conf` (or `NAME/` folder of `*.conf` files, linted as one
 //! configuration) is a case, linted with only that rule enabled; a
-//! `NAME.rc` beside it is the host's rc.conf. The human output is
+//! `NAME.rc` beside it is the host's rc.conf, and a `NAME.live` the live
+//! host's `ifconfig -a` output (it may be empty; with it, rules that check
+//! the live host's file system run too). The human output is
 //! snapshotted. Cases named `clean*` must produce no finding. For fixable
 //! rules the fixed text is snapshotted too and must lint clean.
 
@@ -10,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use codespan_reporting::term::termcolor::NoColor;
 use jailconf::render::{write_diagnostics, DisplayFiles};
-use jailconf_lint::facts::RcFacts;
+use jailconf_lint::facts::{LiveHost, RcFacts};
 use jailconf_lint::rc_conf::RcConf;
 use jailconf_lint::{fix, lint, rules, HostFacts, LintOptions, Rule};
 use jailconf_parser::diag::Diagnostic;
@@ -80,7 +82,9 @@ fn facts(case: &Path) -> HostFacts {
             conf: RcConf::parse(&std::fs::read_to_string(&rc).unwrap()),
             path: PathBuf::from(rc.file_name().unwrap()),
         }),
-        live: None,
+        live: std::fs::read_to_string(case.with_extension("live"))
+            .ok()
+            .map(|ifconfig| LiveHost::from_ifconfig(&ifconfig)),
     }
 }
 
@@ -190,7 +194,7 @@ fn registry_is_complete_and_consistent() {
         assert!(
             rule.name
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-'),
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "name {} is not kebab-case",
             rule.name
         );

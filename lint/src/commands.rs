@@ -128,6 +128,26 @@ fn split_operators(command: &str) -> Vec<String> {
     parts
 }
 
+/// Programs known to leave network interfaces alone.
+const NO_NETWORK_EFFECT: &[&str] = &[
+    "logger", "echo", "printf", "true", "false", ":", "cp", "mv", "mkdir", "rm", "touch", "ln",
+    "chmod", "chown", "cat", "sleep", "sysctl", "sysrc", "mount", "umount", "zfs", "kldload",
+    "devfs", "test", "[", "install", "date", "env", "pfctl",
+];
+
+/// Whether a command string runs a program whose effect on network
+/// interfaces cannot be seen: anything but `ifconfig`, `route`, `jib`,
+/// `jng` (understood by [`net_actions`]) and common commands without
+/// network effect. A script called from a hook may create, move or
+/// destroy interfaces.
+pub fn runs_opaque_program(command: &str) -> bool {
+    simple_commands(command).iter().any(|words| {
+        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+        !matches!(program, "ifconfig" | "route" | "jib" | "jng")
+            && !NO_NETWORK_EFFECT.contains(&program)
+    })
+}
+
 /// Parses an address written `ADDR`, `ADDR/LEN` (an interface prefix
 /// `IF|` and a zone `%IF` are removed).
 pub fn parse_address(text: &str) -> Option<(IpAddr, Option<u8>)> {
@@ -179,9 +199,19 @@ pub fn net_actions(command: &str) -> Vec<NetAction> {
                 }
             }
             "jib" | "jng" => {
-                if let [verb, name, uplinks @ ..] = args {
+                // `-b BRIDGE` (or `-bBRIDGE`) may come before the name.
+                let mut rest = args.get(1..).unwrap_or(&[]);
+                while let Some(option) = rest.first().filter(|a| a.starts_with("-b")) {
+                    let skip = if option.len() == 2 { 2 } else { 1 };
+                    rest = rest.get(skip..).unwrap_or(&[]);
+                }
+                if let (Some(verb), [name, uplinks @ ..]) = (args.first(), rest) {
                     let name = name.clone();
-                    let uplinks = uplinks.to_vec();
+                    // jng's `=IF` clones IF's MAC address; the uplink is IF.
+                    let uplinks = uplinks
+                        .iter()
+                        .map(|u| u.trim_start_matches('=').to_string())
+                        .collect();
                     match (program, verb.as_str()) {
                         ("jib", "addm") => actions.push(NetAction::Jib { name, uplinks }),
                         ("jng", "bridge") => actions.push(NetAction::Jng { name, uplinks }),
@@ -264,6 +294,32 @@ pub fn epair_base(interface: &str) -> Option<&str> {
         .then(|| &interface[..5 + digits.len()])
 }
 
+impl NetAction {
+    /// The interfaces this action creates, as named right after it:
+    /// `ifconfig epairN create` gives `epairNa` and `epairNb`, another
+    /// `ifconfig IFN create` gives `IFN` (an auto-numbered `ifconfig epair
+    /// create` gives nothing known), `jib addm NAME IF…` gives `e0a_NAME`,
+    /// `e0b_NAME`, `e1a_NAME`… and `jng bridge NAME IF…` gives `ng0_NAME`…
+    /// (untruncated; jng cuts names to 15 characters).
+    pub fn created_interfaces(&self) -> Vec<String> {
+        match self {
+            NetAction::Create(name) if name.ends_with(|c: char| c.is_ascii_digit()) => {
+                match epair_base(name) {
+                    Some(base) if base == name => vec![format!("{name}a"), format!("{name}b")],
+                    _ => vec![name.clone()],
+                }
+            }
+            NetAction::Jib { name, uplinks } => (0..uplinks.len())
+                .flat_map(|i| [format!("e{i}a_{name}"), format!("e{i}b_{name}")])
+                .collect(),
+            NetAction::Jng { name, uplinks } => (0..uplinks.len())
+                .map(|i| format!("ng{i}_{name}"))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,6 +376,43 @@ mod tests {
                 uplinks: vec!["em0".into()]
             }]
         );
+    }
+
+    #[test]
+    fn jib_and_jng_options_and_created_names() {
+        let jib = net_actions("jib addm -b lan web em0 em1");
+        assert_eq!(
+            jib,
+            [NetAction::Jib {
+                name: "web".into(),
+                uplinks: vec!["em0".into(), "em1".into()]
+            }]
+        );
+        assert_eq!(
+            jib[0].created_interfaces(),
+            ["e0a_web", "e0b_web", "e1a_web", "e1b_web"]
+        );
+        assert!(net_actions("jib addm -b").is_empty());
+        let jng = net_actions("jng bridge -blan web =wlan0");
+        assert_eq!(
+            jng,
+            [NetAction::Jng {
+                name: "web".into(),
+                uplinks: vec!["wlan0".into()]
+            }]
+        );
+        assert_eq!(jng[0].created_interfaces(), ["ng0_web"]);
+        assert_eq!(
+            NetAction::Create("epair7".into()).created_interfaces(),
+            ["epair7a", "epair7b"]
+        );
+        assert_eq!(
+            NetAction::Create("bridge3".into()).created_interfaces(),
+            ["bridge3"]
+        );
+        assert!(NetAction::Create("epair".into())
+            .created_interfaces()
+            .is_empty());
     }
 
     #[test]

@@ -84,6 +84,37 @@ impl<'a> JailRef<'a> {
             .and_then(|p| p.span.clone())
             .or_else(|| self.span())
     }
+
+    /// The mount permissions (`allow.mount`, `allow.mount.*`) the jail
+    /// enables, in source order.
+    pub fn mount_permissions(&self) -> Vec<&'a Param> {
+        let mut found: Vec<&'a Param> = self
+            .jail
+            .params
+            .iter()
+            .filter(|p| {
+                let is_mount =
+                    equal_opts(&p.name, b"allow.mount") || p.name.starts_with(b"allow.mount.");
+                is_mount && bool_value(p)
+            })
+            .collect();
+        found.sort_by_key(|p| p.span.as_ref().map(|s| (s.file, s.range.start)));
+        found
+    }
+
+    /// An integer parameter's value as libjail reads it (whole-string
+    /// decimal, an empty value is 0), with the value it was written as.
+    /// `None` when not set or not an integer.
+    pub fn int(&self, name: &str) -> Option<(i64, &'a Value)> {
+        let value = self.last_value(name)?;
+        let text = std::str::from_utf8(&value.text).ok()?.trim();
+        let number = if text.is_empty() {
+            0
+        } else {
+            text.parse().ok()?
+        };
+        Some((number, value))
+    }
 }
 
 /// jail(8)'s boolean rule for a parameter entry.
@@ -273,6 +304,18 @@ impl StatementRef<'_> {
     }
 }
 
+/// Where a file's top-level statements end up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FilePlace {
+    /// The top-level file whose jail(8) run reads it (jail(8) reads each
+    /// top-level file separately, so jails of other roots are unknown to it).
+    pub root: FileId,
+    /// The jail block it is included in (directly or through other
+    /// includes), as the including file and the block node; `None` when
+    /// its top-level statements are global.
+    pub block: Option<(FileId, NodeId)>,
+}
+
 /// What every rule sees.
 pub struct Context<'a> {
     /// The configuration (possibly several top-level files).
@@ -284,6 +327,8 @@ pub struct Context<'a> {
     jails: Vec<JailRef<'a>>,
     net: OnceLock<Vec<JailNet>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
+    file_places: OnceLock<Vec<FilePlace>>,
+    refused_roots: OnceLock<Vec<bool>>,
 }
 
 impl<'a> Context<'a> {
@@ -306,6 +351,8 @@ impl<'a> Context<'a> {
             jails,
             net: OnceLock::new(),
             statements: OnceLock::new(),
+            file_places: OnceLock::new(),
+            refused_roots: OnceLock::new(),
         }
     }
 
@@ -319,6 +366,73 @@ impl<'a> Context<'a> {
         &self
             .net
             .get_or_init(|| self.jails.iter().map(JailNet::build).collect())[jail.index]
+    }
+
+    /// Where a file was read from: its root and the block it is included
+    /// in, if any.
+    pub fn file_place(&self, file: FileId) -> FilePlace {
+        self.file_places.get_or_init(|| {
+            let mut places: Vec<FilePlace> = (0..self.config.sources.len())
+                .map(|i| FilePlace {
+                    root: FileId(i as u32),
+                    block: None,
+                })
+                .collect();
+            let mut placed = vec![false; places.len()];
+            // Directives are recorded in walk order: the including file is
+            // placed before the files it includes.
+            for directive in &self.config.includes {
+                let from = directive.span.file;
+                let outer = places[from.0 as usize];
+                let tree = &self.config.sources.get(from).parse.tree;
+                let at = directive.span.range.start as usize;
+                let block = tree
+                    .descendants(tree.root())
+                    .filter(|&n| {
+                        tree.kind(n) == NodeKind::JailBlock && tree.byte_range(n).contains(&at)
+                    })
+                    .last()
+                    .map(|n| (from, n));
+                for &file in &directive.files {
+                    if !std::mem::replace(&mut placed[file.0 as usize], true) {
+                        places[file.0 as usize] = FilePlace {
+                            root: outer.root,
+                            block: block.or(outer.block),
+                        };
+                    }
+                }
+            }
+            places
+        })[file.0 as usize]
+    }
+
+    /// Whether jail(8) would refuse the whole run that reads `file` (a
+    /// syntax error or an include problem in any of its files). The model
+    /// of such a run may lack statements, so rules that report something
+    /// missing stay silent on it.
+    pub fn run_refused(&self, file: FileId) -> bool {
+        let refused = self.refused_roots.get_or_init(|| {
+            let mut refused = vec![false; self.config.sources.len()];
+            for diagnostic in &self.config.diagnostics {
+                if matches!(
+                    diagnostic.code,
+                    "syntax-error"
+                        | "unterminated-string"
+                        | "unterminated-comment"
+                        | "unterminated-variable"
+                        | "stray-character"
+                        | "include-variable"
+                        | "include-depth"
+                        | "include-glob-failed"
+                        | "include-not-found"
+                ) {
+                    let root = self.file_place(diagnostic.primary.span.file).root;
+                    refused[root.0 as usize] = true;
+                }
+            }
+            refused
+        });
+        refused[self.file_place(file).root.0 as usize]
     }
 
     /// Every parameter statement of every file, in file order.
@@ -372,6 +486,65 @@ fn collect_statements<'a>(
             }
             _ => {}
         }
+    }
+}
+
+/// Per-jail findings gathered by the place they point at: a statement in a
+/// global or wildcard section applies to many jails and is reported once,
+/// naming them all.
+pub struct ByPlace<T> {
+    places: std::collections::BTreeMap<(FileId, u32, u32, String), Place<T>>,
+}
+
+/// One place with the jails a finding there applies to.
+pub struct Place<T> {
+    /// Where.
+    pub span: Span,
+    /// Each jail's name with what the check found for it, in jail order.
+    pub items: Vec<(String, T)>,
+}
+
+impl<T> Place<T> {
+    /// "jail `a`" or "jails `a`, `b`, `c`" (each name once; long lists
+    /// are shortened).
+    pub fn jails_text(&self) -> String {
+        let mut seen = std::collections::HashSet::new();
+        let names: Vec<String> = self
+            .items
+            .iter()
+            .filter(|(n, _)| seen.insert(n.as_str()))
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        let which = if names.len() == 1 { "jail" } else { "jails" };
+        format!("{which} {}", crate::rules::list(&names))
+    }
+}
+
+impl<T> Default for ByPlace<T> {
+    fn default() -> Self {
+        ByPlace {
+            places: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> ByPlace<T> {
+    /// Records what `jail` has at `span`; `key` separates different
+    /// findings at one place.
+    pub fn add(&mut self, span: Span, key: impl Into<String>, jail: &JailRef<'_>, data: T) {
+        let place = self
+            .places
+            .entry((span.file, span.range.start, span.range.end, key.into()))
+            .or_insert_with(|| Place {
+                span,
+                items: Vec::new(),
+            });
+        place.items.push((jail.name().into_owned(), data));
+    }
+
+    /// The places in source order.
+    pub fn into_places(self) -> impl Iterator<Item = Place<T>> {
+        self.places.into_values()
     }
 }
 

@@ -133,22 +133,24 @@ impl HostFacts {
         if let Some(rc) = &self.rc_conf {
             for (interface, value) in rc.conf.ifconfig() {
                 let base = interface.split("_alias").next().unwrap_or(interface);
+                // ifconfig_em0_ipv6="inet6 2001:db8::1 prefixlen 64".
+                let base = base.strip_suffix("_ipv6").unwrap_or(base);
                 if base != name {
                     continue;
                 }
                 let words: Vec<&str> = value.split_whitespace().collect();
                 for (i, word) in words.iter().enumerate() {
                     if let Some((addr, prefix)) = parse_address(word) {
-                        let prefix = prefix.or_else(|| {
-                            (words.get(i + 1) == Some(&"netmask"))
-                                .then(|| {
-                                    words
-                                        .get(i + 2)
-                                        .and_then(|m| m.parse::<std::net::Ipv4Addr>().ok())
-                                })
-                                .flatten()
-                                .map(|m| u32::from(m).count_ones() as u8)
-                        });
+                        let prefix =
+                            prefix.or_else(|| match (words.get(i + 1), words.get(i + 2)) {
+                                (Some(&"netmask"), Some(mask)) => mask
+                                    .parse::<std::net::Ipv4Addr>()
+                                    .ok()
+                                    .map(|m| u32::from(m).count_ones() as u8)
+                                    .or_else(|| netmask_bits(mask)),
+                                (Some(&"prefixlen"), Some(len)) => len.parse().ok(),
+                                _ => None,
+                            });
                         if let Some(prefix) = prefix {
                             if let Ok(net) = ipnet::IpNet::new(addr, prefix) {
                                 nets.push(net.trunc());
@@ -168,6 +170,28 @@ impl HostFacts {
             }
         }
         nets
+    }
+
+    /// The members of a bridge: `addm IF` in rc.conf's `ifconfig_BRIDGE`,
+    /// or the live host's `member:` lines.
+    pub fn bridge_members(&self, bridge: &str) -> Vec<String> {
+        let mut members = Vec::new();
+        if let Some(rc) = &self.rc_conf {
+            for (interface, value) in rc.conf.ifconfig() {
+                if interface == bridge {
+                    let words: Vec<&str> = value.split_whitespace().collect();
+                    for pair in words.windows(2) {
+                        if pair[0] == "addm" {
+                            members.push(pair[1].to_string());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(interface) = self.live.as_ref().and_then(|l| l.interface(bridge)) {
+            members.extend(interface.members.iter().cloned());
+        }
+        members
     }
 }
 
@@ -208,6 +232,21 @@ mod tests {
         assert_eq!(
             facts.subnets("em0"),
             ["10.1.0.0/16".parse::<ipnet::IpNet>().unwrap()]
+        );
+        assert_eq!(facts.bridge_members("bridge0"), ["em0"]);
+        let facts = HostFacts {
+            rc_conf: Some(RcFacts {
+                path: "rc.conf".into(),
+                conf: RcConf::parse("ifconfig_em0=\"inet 10.0.0.5 netmask 0xffffff00\"\nifconfig_em0_ipv6=\"inet6 2001:db8::5 prefixlen 64\"\n"),
+            }),
+            live: None,
+        };
+        assert_eq!(
+            facts.subnets("em0"),
+            [
+                "10.0.0.0/24".parse::<ipnet::IpNet>().unwrap(),
+                "2001:db8::/64".parse().unwrap()
+            ]
         );
     }
 }

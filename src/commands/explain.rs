@@ -87,7 +87,9 @@ fn text(rule: &Rule) -> String {
     out
 }
 
-fn markdown(rules: &[&Rule], all: bool) -> String {
+/// The Markdown reference of `rules`; with `all`, a complete document with
+/// an index table (docs/rules.md).
+pub fn markdown(rules: &[&Rule], all: bool) -> String {
     let mut out = String::new();
     if all {
         out.push_str("# jailconf lint rules\n\n");

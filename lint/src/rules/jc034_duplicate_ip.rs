@@ -91,7 +91,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         for &(jail, address) in &uses[1..] {
             let mut finding = report
                 .finding(
-                    format!("address {addr} is used by jails {}", names.join(" and ")),
+                    format!("address {addr} is used by jails {}", and_list(&names)),
                     address.span.clone(),
                 )
                 .with_label(format!("{addr} in jail `{}`", jails[jail].name()))
@@ -112,6 +112,15 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             }
             report.push(finding);
         }
+    }
+}
+
+/// `a and b`, `a, b and c`.
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -15,10 +15,44 @@ pub mod jc005_array_inline;
 pub mod jc006_variable_named_like_parameter;
 pub mod jc007_redefined_identity;
 pub mod jc008_unknown_parameter;
+pub mod jc009_invalid_value;
 pub mod jc010_duplicate_jail;
+pub mod jc011_overridden_assignment;
+pub mod jc012_conflicting_boolean;
+pub mod jc013_variable_in_single_quotes;
+pub mod jc014_unbraced_dotted_variable;
+pub mod jc015_top_level_after_block;
+pub mod jc016_append_to_scalar;
+pub mod jc017_no_persist_or_command;
+pub mod jc018_unknown_dependency;
+pub mod jc019_dependency_cycle;
+pub mod jc020_missing_parent;
+pub mod jc021_include_matches_nothing;
+pub mod jc022_newline_in_string;
 pub mod jc030_missing_vnet_bridge;
+pub mod jc031_vnet_with_ip_addr;
+pub mod jc032_vnet_without_interface;
+pub mod jc033_interface_name_too_long;
 pub mod jc034_duplicate_ip;
 pub mod jc035_duplicate_vnet_interface;
+pub mod jc036_interface_not_destroyed;
+pub mod jc037_address_outside_subnet;
+pub mod jc038_raw_sockets_on_vnet;
+pub mod jc039_ip4_inherit;
+pub mod jc050_devfs_ruleset_zero;
+pub mod jc051_weak_enforce_statfs;
+pub mod jc052_mount_allowed_without_effect;
+pub mod jc053_allow_chflags;
+pub mod jc054_raw_sockets;
+pub mod jc055_deprecated_sysvipc;
+pub mod jc056_host_hook_runs_jail_file;
+pub mod jc057_shared_console_log;
+pub mod jc058_writable_sensitive_nullfs;
+pub mod jc070_duplicate_hostname;
+pub mod jc071_jail_conf_d_file_name;
+pub mod jc072_missing_path;
+pub mod jc073_missing_dev_dir;
+pub mod jc074_missing_fstab;
 pub mod jc090_unused_suppression;
 
 /// Every rule, in code order.
@@ -31,10 +65,44 @@ pub static ALL: &[&Rule] = &[
     &jc006_variable_named_like_parameter::RULE,
     &jc007_redefined_identity::RULE,
     &jc008_unknown_parameter::RULE,
+    &jc009_invalid_value::RULE,
     &jc010_duplicate_jail::RULE,
+    &jc011_overridden_assignment::RULE,
+    &jc012_conflicting_boolean::RULE,
+    &jc013_variable_in_single_quotes::RULE,
+    &jc014_unbraced_dotted_variable::RULE,
+    &jc015_top_level_after_block::RULE,
+    &jc016_append_to_scalar::RULE,
+    &jc017_no_persist_or_command::RULE,
+    &jc018_unknown_dependency::RULE,
+    &jc019_dependency_cycle::RULE,
+    &jc020_missing_parent::RULE,
+    &jc021_include_matches_nothing::RULE,
+    &jc022_newline_in_string::RULE,
     &jc030_missing_vnet_bridge::RULE,
+    &jc031_vnet_with_ip_addr::RULE,
+    &jc032_vnet_without_interface::RULE,
+    &jc033_interface_name_too_long::RULE,
     &jc034_duplicate_ip::RULE,
     &jc035_duplicate_vnet_interface::RULE,
+    &jc036_interface_not_destroyed::RULE,
+    &jc037_address_outside_subnet::RULE,
+    &jc038_raw_sockets_on_vnet::RULE,
+    &jc039_ip4_inherit::RULE,
+    &jc050_devfs_ruleset_zero::RULE,
+    &jc051_weak_enforce_statfs::RULE,
+    &jc052_mount_allowed_without_effect::RULE,
+    &jc053_allow_chflags::RULE,
+    &jc054_raw_sockets::RULE,
+    &jc055_deprecated_sysvipc::RULE,
+    &jc056_host_hook_runs_jail_file::RULE,
+    &jc057_shared_console_log::RULE,
+    &jc058_writable_sensitive_nullfs::RULE,
+    &jc070_duplicate_hostname::RULE,
+    &jc071_jail_conf_d_file_name::RULE,
+    &jc072_missing_path::RULE,
+    &jc073_missing_dev_dir::RULE,
+    &jc074_missing_fstab::RULE,
     &jc090_unused_suppression::RULE,
 ];
 

@@ -1,0 +1,240 @@
+//! JC011 `overridden-assignment`: a parameter or variable is set twice in
+//! one block; the first statement has no effect.
+
+use std::collections::HashMap;
+
+use jailconf_parser::diag::{Fix, Severity, TextEdit};
+use jailconf_parser::params;
+use jailconf_parser::source::Span;
+
+use crate::context::{Context, StatementRef};
+use crate::rule::{Category, Report, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "JC011",
+    name: "overridden-assignment",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "a parameter is set twice in one block; the first is dead",
+    docs: r#"## What it does
+Reports a parameter (or variable) set with `=` (or `name value;`, or
+without a value) when a later statement of the same block sets it again.
+Top-level statements of one file count as one block. `+=` is not
+reported: it adds to the value.
+
+## Why
+jail(8) replaces the value at the second statement, so the first one
+never has any effect. Usually a copy-and-paste leftover, or `+=` was
+meant (for lists such as `exec.start` or `ip4.addr`).
+
+## Example
+```
+web {
+    exec.start = "/bin/sh /etc/rc";
+    exec.start = "/usr/local/bin/app";
+}
+```
+
+## Fix
+Remove the first statement (the automatic fix does this; it cannot change
+the result), or use `+=` in the second when both values are wanted."#,
+    needs_host_facts: false,
+    fixable: true,
+    check,
+};
+
+/// The spellings of a name jail(8)'s `equalopts` treats as the same: the
+/// name with a `no` removed from or added to the start of any component.
+pub(crate) fn spellings(name: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let starts = std::iter::once(0).chain(
+        name.iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'.')
+            .map(|(i, _)| i + 1),
+    );
+    for start in starts {
+        let mut other = name[..start].to_vec();
+        if name[start..].starts_with(b"no") {
+            other.extend_from_slice(&name[start + 2..]);
+        } else {
+            other.extend_from_slice(b"no");
+            other.extend_from_slice(&name[start..]);
+        }
+        out.push(other);
+    }
+    out
+}
+
+/// One parameter slot of a block: its current spelling, the statement
+/// that last touched it and the one that last replaced its value.
+struct Slot {
+    spelling: Vec<u8>,
+    last: usize,
+    last_set: Option<usize>,
+}
+
+/// A statement merged into a slot that earlier statements of the same
+/// block (as `key` defines blocks) already created.
+pub(crate) struct Merge {
+    /// The statement.
+    pub current: usize,
+    /// The slot's previous statement.
+    pub previous: usize,
+    /// The slot's previous statement without `+=`, if any.
+    pub last_set: Option<usize>,
+}
+
+/// Follows jail(8)'s merging of statements with `equalopts` names (the
+/// entry keeps the newest spelling) within each block, and calls `visit`
+/// for every statement that lands in an existing slot.
+pub(crate) fn merges<K: std::hash::Hash + Eq + Clone>(
+    statements: &[StatementRef<'_>],
+    key: impl Fn(&StatementRef<'_>) -> K,
+    mut visit: impl FnMut(Merge),
+) {
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut by_name: HashMap<(K, bool, Vec<u8>), usize> = HashMap::new();
+    for (index, statement) in statements.iter().enumerate() {
+        let block = (key(statement), statement.is_var);
+        let lookup = |name: Vec<u8>| (block.0.clone(), block.1, name);
+        let existing = by_name
+            .get(&lookup(statement.name.clone()))
+            .copied()
+            .or_else(|| {
+                spellings(&statement.name)
+                    .into_iter()
+                    .find_map(|s| by_name.get(&lookup(s)).copied())
+            });
+        let set = (!statement.append).then_some(index);
+        match existing {
+            Some(slot) => {
+                let old = std::mem::replace(&mut slots[slot].spelling, statement.name.clone());
+                by_name.remove(&lookup(old));
+                by_name.insert(lookup(statement.name.clone()), slot);
+                visit(Merge {
+                    current: index,
+                    previous: slots[slot].last,
+                    last_set: slots[slot].last_set,
+                });
+                slots[slot].last = index;
+                slots[slot].last_set = set.or(slots[slot].last_set);
+            }
+            None => {
+                by_name.insert(lookup(statement.name.clone()), slots.len());
+                slots.push(Slot {
+                    spelling: statement.name.clone(),
+                    last: index,
+                    last_set: set,
+                });
+            }
+        }
+    }
+}
+
+/// The text to delete for a statement: with its indentation and line end
+/// when it is alone on its line, else with the blanks after it.
+fn removal(context: &Context<'_>, span: &Span) -> Span {
+    let text = context.config.sources.get(span.file).text();
+    let (start, end) = (span.range.start as usize, span.range.end as usize);
+    let line_start = text[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let blanks_after = text[end..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    let after = end + blanks_after;
+    let alone_before = text[line_start..start]
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t');
+    let at_line_end = after == text.len() || text[after] == b'\n';
+    let range = if alone_before && at_line_end {
+        line_start..(after + 1).min(text.len())
+    } else {
+        start..after
+    };
+    Span::new(span.file, range.start as u32..range.end as u32)
+}
+
+fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    let statements = context.statements();
+    merges(
+        statements,
+        |s| (s.file, s.block),
+        |merge| {
+            let Some(earlier) = merge.last_set else {
+                return;
+            };
+            let (first, second) = (&statements[earlier], &statements[merge.current]);
+            // Both spellings of a boolean are JC012's; `name`/`jid` are
+            // JC007's; `.include` is an include on 14+, a plain name on 13.
+            if second.append
+                || first.name != second.name
+                || matches!(first.name.as_slice(), b"name" | b"jid")
+                || first.name.starts_with(b".include")
+            {
+                return;
+            }
+            let name = first.name_str();
+            let (shown, is_list) = if first.is_var {
+                (format!("${name}"), false)
+            } else {
+                let is_list = params::lookup(&name).is_some_and(|p| p.is_list());
+                (name.to_string(), is_list)
+            };
+            let help = if is_list {
+                format!("remove it, or write the later statement with `+=` to keep both values of `{shown}`")
+            } else {
+                format!("remove it; `{shown}` keeps only the later value")
+            };
+            let place = if first.block.is_some() {
+                "in this block"
+            } else {
+                "at top level"
+            };
+            let mut finding = report
+                .finding(
+                    format!("`{shown}` is set again later {place}; this statement has no effect"),
+                    first.span.clone(),
+                )
+                .with_label("overridden")
+                .with_secondary(second.span.clone(), "replaced here")
+                .with_help(help);
+            finding.fix = Some(Fix {
+                title: "remove the overridden statement".to_string(),
+                safe: true,
+                edits: vec![TextEdit {
+                    span: removal(context, &first.span),
+                    new_text: String::new(),
+                }],
+            });
+            report.push(finding);
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_follow_equal_opts() {
+        let all = |name: &str| -> Vec<String> {
+            spellings(name.as_bytes())
+                .into_iter()
+                .map(|s| String::from_utf8(s).unwrap())
+                .collect()
+        };
+        assert_eq!(all("persist"), ["nopersist"]);
+        assert_eq!(all("nopersist"), ["persist"]);
+        assert_eq!(all("allow.mount"), ["noallow.mount", "allow.nomount"]);
+        for name in ["allow.mount.devfs", "nono", "a.b"] {
+            for other in spellings(name.as_bytes()) {
+                assert!(jailconf_parser::model::equal_opts(name.as_bytes(), &other));
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! JC022 `newline-in-string`: a raw line break inside a quoted string.
+
+use std::collections::HashMap;
+
+use jailconf_parser::diag::Severity;
+use jailconf_parser::lexer::TokenKind;
+use jailconf_parser::source::{FileId, Span};
+
+use crate::commands::hook_side;
+use crate::context::Context;
+use crate::rule::{Category, Report, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "JC022",
+    name: "newline-in-string",
+    category: Category::Correctness,
+    severity: Severity::Warning,
+    summary: "a quoted string runs over a line break",
+    docs: r#"## What it does
+Reports a single- or double-quoted string that contains a raw line break
+(one not escaped with `\` at the end of the line). A multi-line shell
+script in an `exec.*` or `command` value that jail(8) runs with `sh -c`
+(it contains a shell character such as `;`, `|`, `$(`) and whose string
+ends the value is fine and is not reported.
+
+## Why
+jail(8) looks for the closing quote anywhere later in the file, so a
+forgotten quote silently swallows the following lines up to the next
+quote (often an apostrophe in a comment) and the error, if any, shows up
+far away. When the line break is intended, jail(8) keeps it in the value:
+a command without shell characters is split at blanks and line breaks
+and run as one command (the next lines become its arguments), and other
+values get a newline in them.
+
+## Example
+```
+web {
+    exec.start = "/bin/sh /etc/rc;
+    host.hostname = web.example.org;
+    # the jail's "main" address
+}
+```
+
+## Fix
+Close the string on its line. For an intended line break write `\n`; to
+continue a long value on the next line without a line break, end the
+line with `\`."#,
+    needs_host_facts: false,
+    fixable: false,
+    check,
+};
+
+/// The offset of the first unescaped line feed in a quoted piece's text.
+fn raw_newline(text: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\\' => i += 2,
+            b'\n' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Whether jail(8) runs a command through `sh -c`: it does when the
+/// command has one of these characters (after expansion: the text of
+/// `$name` references is not counted); otherwise it splits the command at
+/// blanks and line breaks and runs it directly.
+fn runs_through_sh(inner: &[u8], single_quoted: bool) -> bool {
+    const SHELL: &[u8] = b"!\"$&'()*;<>?[\\]`{|}~";
+    let mut i = 0;
+    while i < inner.len() {
+        match inner[i] {
+            b'\\' => {
+                if inner.get(i + 1).is_some_and(|b| SHELL.contains(b)) {
+                    return true;
+                }
+                i += 2;
+            }
+            b'$' if single_quoted => return true,
+            b'$' => match inner.get(i + 1) {
+                Some(b'{') => {
+                    i += inner[i..]
+                        .iter()
+                        .position(|&b| b == b'}')
+                        .unwrap_or(inner.len());
+                    i += 1;
+                }
+                Some(b) if b.is_ascii_alphabetic() || *b == b'_' => {
+                    i += 1;
+                    while inner
+                        .get(i)
+                        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                    {
+                        i += 1;
+                    }
+                }
+                _ => return true,
+            },
+            b if SHELL.contains(&b) => return true,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// The parameter statements of each file, by start offset.
+fn statements_by_file<'c>(context: &'c Context<'_>) -> HashMap<FileId, Vec<(u32, u32, &'c str)>> {
+    let mut out: HashMap<FileId, Vec<(u32, u32, &'c str)>> = HashMap::new();
+    for statement in context.statements() {
+        let name = std::str::from_utf8(&statement.name).unwrap_or("");
+        if !statement.is_var && hook_side(name).is_some() {
+            let range = &statement.span.range;
+            out.entry(statement.file)
+                .or_default()
+                .push((range.start, range.end, name));
+        }
+    }
+    out
+}
+
+fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    let commands = statements_by_file(context);
+    for (file, source) in context.config.sources.iter() {
+        let tree = &source.parse.tree;
+        let text = tree.text();
+        let hooks = commands.get(&file).map_or(&[][..], Vec::as_slice);
+        // The string being read: its start and its first raw newline.
+        let mut open: Option<(u32, Option<u32>)> = None;
+        // Where the last string with a line break ended.
+        let mut last_end: Option<u32> = None;
+        for token in tree.tokens() {
+            let newline = || raw_newline(&text[token.range()]).map(|i| token.start + i as u32);
+            let closed = match token.kind {
+                TokenKind::SingleQuoted | TokenKind::DoubleQuoted => {
+                    Some((token.start, newline(), token.end))
+                }
+                TokenKind::DqHead => {
+                    open = Some((token.start, newline()));
+                    None
+                }
+                TokenKind::DqText => {
+                    if let Some((_, first)) = &mut open {
+                        *first = first.or_else(newline);
+                    }
+                    None
+                }
+                TokenKind::DqTail | TokenKind::DqClose => open
+                    .take()
+                    .map(|(start, first)| (start, first.or_else(newline), token.end)),
+                _ => None,
+            };
+            let Some((start, Some(newline), end)) = closed else {
+                continue;
+            };
+            // A string that swallowed text up to a quote on a later line
+            // leaves the rest of that line out of step: the next quote
+            // there opens a string only because of it. Report the first.
+            let cascade = last_end.is_some_and(|end| {
+                !text[end as usize..start as usize]
+                    .iter()
+                    .any(|b| matches!(b, b'\n' | b';' | b'=' | b'{' | b'}'))
+            });
+            last_end = Some(end);
+            if cascade {
+                continue;
+            }
+            let ends_value = text[end as usize..]
+                .iter()
+                .find(|b| !matches!(b, b' ' | b'\t'))
+                .is_none_or(|b| matches!(b, b';' | b','));
+            let hook = hooks
+                .partition_point(|(s, _, _)| *s <= start)
+                .checked_sub(1)
+                .map(|i| hooks[i])
+                .filter(|(_, e, _)| start < *e)
+                .map(|(_, _, name)| name);
+            let inner = &text[start as usize + 1..end as usize - 1];
+            let help = match hook {
+                // A multi-line script for sh: the line breaks separate
+                // its commands, as intended.
+                Some(_) if ends_value && runs_through_sh(inner, text[start as usize] == b'\'') => continue,
+                Some(hook) if ends_value => format!(
+                    "jail(8) runs this `{hook}` value directly (it has no shell characters), reading the line breaks as blanks: it is one command with the next lines as its arguments; give each command its own value (`{hook} += \"...\";`) or separate them with `;`"
+                ),
+                _ => "if a closing quote is missing, add it; write `\\n` for an intended line break, or end the line with `\\` to continue the value without one".to_string(),
+            };
+            let lines = 1 + text[start as usize..end as usize]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            let first_line = if newline > start {
+                start..newline
+            } else {
+                start..start + 1
+            };
+            let finding = report
+                .finding(
+                    format!("quoted string runs over {lines} lines"),
+                    Span::new(file, first_line),
+                )
+                .with_label("the string continues on the next line")
+                .with_secondary(Span::new(file, end - 1..end), "it ends here")
+                .with_help(help);
+            report.push(finding);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_newlines_continue() {
+        assert_eq!(raw_newline(b"\"a\\\nb\""), None);
+        assert_eq!(raw_newline(b"\"a\nb\""), Some(2));
+        assert_eq!(raw_newline(b"'a\\\\\nb'"), Some(4));
+        assert!(runs_through_sh(b"EPAIR=$(ifconfig epair create)\n", false));
+        assert!(!runs_through_sh(
+            b"ifconfig ${if}a up\nifconfig $br addm ${if}a",
+            false
+        ));
+        assert!(runs_through_sh(b"echo $HOME", true));
+        assert!(runs_through_sh(b"echo \\$HOME", false));
+    }
+}

@@ -1,0 +1,190 @@
+//! JC038 `raw-sockets-on-vnet`: `allow.raw_sockets` on a VNET jail, where
+//! it changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jailconf_parser::diag::{Fix, Severity, TextEdit};
+use jailconf_parser::model::equal_opts;
+use jailconf_parser::source::Span;
+use jailconf_parser::syntax::{NodeId, NodeKind};
+
+use crate::context::{c_strtol, Context, JailRef, StatementRef};
+use crate::rule::{Category, Report, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "JC038",
+    name: "raw-sockets-on-vnet",
+    category: Category::Networking,
+    severity: Severity::Info,
+    summary: "allow.raw_sockets on a VNET jail is redundant",
+    docs: r#"## What it does
+Reports `allow.raw_sockets` on VNET jails. When the statement is in the
+jail's own block it offers a safe fix that removes it; when it comes from
+a global or wildcard section (which other jails share) it only reports.
+Jails that may create child jails (`children.max` above 0) are left
+alone, since children can only get `allow.raw_sockets` from a parent
+that has it.
+
+## Why
+The kernel lets the root user of a VNET jail open raw sockets in the
+jail's own network stack anyway (ping and traceroute work), so the
+permission does nothing there; it is usually carried over from a classic
+jail's configuration, and it makes the configuration look less strict
+than it is to anyone reviewing permissions.
+
+## Example
+```
+vnet {
+    vnet;
+    vnet.interface = "epair60b";
+    allow.raw_sockets;
+}
+```
+
+## Fix
+Remove the statement (`jailconf lint --fix` does it)."#,
+    needs_host_facts: false,
+    fixable: true,
+    check,
+};
+
+const PARAM: &str = "allow.raw_sockets";
+
+/// A statement that sets the parameter for VNET jails: its place, the fix
+/// (when it is in the jail's own block) and the jails.
+type Found = (Span, Option<Fix>, Vec<String>);
+
+fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    // The statements that set the parameter, by place and by block.
+    let mut at: HashMap<(u32, u32), &StatementRef<'_>> = HashMap::new();
+    let mut in_block: HashMap<(u32, NodeId), Vec<&StatementRef<'_>>> = HashMap::new();
+    for statement in context.statements() {
+        if statement.is_var || !equal_opts(&statement.name, PARAM.as_bytes()) {
+            continue;
+        }
+        at.insert((statement.file.0, statement.span.range.start), statement);
+        if let Some(block) = statement.block {
+            in_block
+                .entry((statement.file.0, block))
+                .or_default()
+                .push(statement);
+        }
+    }
+    // Keyed by place: a wildcard section is reported once.
+    let mut found: BTreeMap<(u32, u32), Found> = BTreeMap::new();
+    for jail in context.jails() {
+        if !jail.is_vnet() || jail.flag(PARAM) != Some(true) || may_have_children(jail) {
+            continue;
+        }
+        let Some(span) = jail.param_any(PARAM).and_then(|p| p.span.clone()) else {
+            continue;
+        };
+        let own = at
+            .get(&(span.file.0, span.range.start))
+            .and_then(|s| s.block.filter(|&b| is_own_block(s, b, jail)))
+            .and_then(|block| in_block.get(&(span.file.0, block)));
+        let entry = found
+            .entry((span.file.0, span.range.start))
+            .or_insert_with(|| (span.clone(), own.map(|s| removal(context, s)), Vec::new()));
+        let name = jail.name().into_owned();
+        if !entry.2.contains(&name) {
+            entry.2.push(name);
+        }
+    }
+    for (span, fix, jails) in found.into_values() {
+        let names: Vec<String> = jails.iter().map(|j| format!("`{j}`")).collect();
+        let which = if names.len() == 1 { "jail" } else { "jails" };
+        let mut finding = report
+            .finding(
+                format!(
+                    "`{PARAM}` is redundant in VNET {which} {}",
+                    super::list(&names)
+                ),
+                span,
+            )
+            .with_label("has no effect here")
+            .with_help(if fix.is_some() {
+                "remove it: the root user of a VNET jail may always open raw sockets in the jail's own network stack"
+            } else {
+                "VNET jails may always open raw sockets; set it only for the classic jails that need it, not in a section the VNET jails share"
+            });
+        finding.fix = fix;
+        report.push(finding);
+    }
+}
+
+/// Whether the jail may create child jails, which inherit its permissions
+/// as a limit.
+fn may_have_children(jail: &JailRef<'_>) -> bool {
+    jail.last_value("children.max")
+        .is_some_and(|v| c_strtol(&v.text) != 0)
+}
+
+/// Whether `block` is the block that defines `jail` (not a wildcard or
+/// another jail's block).
+fn is_own_block(statement: &StatementRef<'_>, block: NodeId, jail: &JailRef<'_>) -> bool {
+    let tree = statement.tree;
+    let Some(name_span) = jail.span() else {
+        return false;
+    };
+    let Some(name) = tree.child_node(block, NodeKind::JailName) else {
+        return false;
+    };
+    let token = tree.tokens()[tree.token_range(name).start];
+    name_span.file == statement.file && name_span.range == (token.start..token.end)
+}
+
+/// A fix removing the statements (each with its line when it is alone on
+/// it).
+fn removal(context: &Context<'_>, statements: &[&StatementRef<'_>]) -> Fix {
+    let edits = statements
+        .iter()
+        .map(|statement| {
+            let text = context.config.sources.get(statement.file).text();
+            let (start, end) = (
+                statement.span.range.start as usize,
+                statement.span.range.end as usize,
+            );
+            let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+            let line_start = text[..start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let line_end = text[end..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(text.len(), |p| end + p);
+            let alone_before = text[line_start..start].iter().all(blank);
+            // A comment after it on the line is about it: it goes too.
+            let rest = &text[end..line_end];
+            let rest = &rest[rest.iter().position(|b| !blank(b)).unwrap_or(rest.len())..];
+            let alone_after = rest.is_empty()
+                || (alone_before && (rest.starts_with(b"#") || rest.starts_with(b"//")));
+            let range = if alone_before && alone_after {
+                line_start..(line_end + 1).min(text.len())
+            } else if alone_after {
+                let from = text[..start]
+                    .iter()
+                    .rposition(|b| !blank(b))
+                    .map_or(0, |p| p + 1);
+                from..line_end
+            } else {
+                let to = text[end..line_end]
+                    .iter()
+                    .position(|b| !blank(b))
+                    .map_or(line_end, |p| end + p);
+                start..to
+            };
+            TextEdit {
+                span: Span::new(statement.file, range.start as u32..range.end as u32),
+                new_text: String::new(),
+            }
+        })
+        .collect();
+    Fix {
+        title: format!("remove `{PARAM}`"),
+        safe: true,
+        edits,
+    }
+}

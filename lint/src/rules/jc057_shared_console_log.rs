@@ -1,0 +1,137 @@
+//! JC057 `shared-console-log`: two jails write to the same
+//! `exec.consolelog` file.
+
+use std::collections::{HashMap, HashSet};
+
+use jailconf_parser::diag::Severity;
+use jailconf_parser::source::Span;
+
+use super::list;
+use crate::context::Context;
+use crate::rule::{Category, Report, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "JC057",
+    name: "shared-console-log",
+    category: Category::Security,
+    severity: Severity::Warning,
+    summary: "two jails write their console output to the same file",
+    docs: r#"## What it does
+Compares the `exec.consolelog` file of every jail (after variable
+expansion) and reports files used by more than one jail, for example a
+fixed name set in the global section. Device files such as `/dev/null`
+are not reported.
+
+## Why
+jail(8) appends the output of each jail's `exec.start`, `exec.stop` and
+`command` to this file. With one file for several jails the lines
+interleave and nothing tells which jail printed what, so the log cannot
+be trusted when investigating one jail; rotating or truncating it for
+one jail loses the other's, and whoever may read one jail's log reads
+all of them.
+
+## Example
+```
+exec.consolelog = "/var/log/jail_console.log";
+web { path = "/jails/web"; }
+db  { path = "/jails/db"; }
+```
+
+## Fix
+Give each jail its own file, e.g. in the global section:
+`exec.consolelog = "/var/log/jail_${name}_console.log";`"#,
+    needs_host_facts: false,
+    fixable: false,
+    check,
+};
+
+/// At most this many other places are shown.
+const MAX_SECONDARY: usize = 5;
+
+/// Collapses repeated `/`.
+fn normalize(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    // File -> the jails using it, with the value each was set by.
+    let mut by_file: HashMap<String, Vec<(usize, Span)>> = HashMap::new();
+    for jail in context.jails() {
+        let Some(value) = jail.last_value("exec.consolelog") else {
+            continue;
+        };
+        let file = normalize(String::from_utf8_lossy(&value.text).trim());
+        if file.is_empty() || file.starts_with("/dev/") {
+            continue;
+        }
+        let Some(span) = value
+            .span
+            .clone()
+            .or_else(|| jail.param_span("exec.consolelog"))
+        else {
+            continue;
+        };
+        by_file.entry(file).or_default().push((jail.index, span));
+    }
+    // A jail defined twice (JC010) does not share with itself.
+    let jails = context.jails();
+    for uses in by_file.values_mut() {
+        let mut seen = HashSet::new();
+        uses.retain(|(j, _)| seen.insert(jails[*j].jail.name.as_slice()));
+    }
+    let mut shared: Vec<(String, Vec<(usize, Span)>)> = by_file
+        .into_iter()
+        .filter(|(_, uses)| uses.len() > 1)
+        .collect();
+    shared.sort_by_key(|(_, uses)| (uses[1].1.file, uses[1].1.range.start));
+    for (file, uses) in shared {
+        let all: Vec<String> = uses
+            .iter()
+            .map(|(j, _)| format!("`{}`", jails[*j].name()))
+            .collect();
+        // The places that set it, each with the jails it applies to.
+        let mut places: Vec<(Span, Vec<String>)> = Vec::new();
+        let mut place_of: HashMap<&Span, usize> = HashMap::new();
+        for ((_, span), name) in uses.iter().zip(&all) {
+            let index = *place_of.entry(span).or_insert_with(|| {
+                places.push((span.clone(), Vec::new()));
+                places.len() - 1
+            });
+            places[index].1.push(name.clone());
+        }
+        let describe = |names: &[String]| {
+            let which = if names.len() == 1 { "jail" } else { "jails" };
+            format!("{which} {}", list(names))
+        };
+        // Point at the first place that repeats the file (or at the one
+        // statement every jail inherits).
+        let primary = places.len().min(2) - 1;
+        let (span, names) = &places[primary];
+        let mut finding = report
+            .finding(
+                format!(
+                    "jails {} write their console output to the same file `{file}`",
+                    list(&all)
+                ),
+                span.clone(),
+            )
+            .with_label(format!("used by {}", describe(names)))
+            .with_help("give each jail its own file, e.g. `exec.consolelog = \"/var/log/jail_${name}_console.log\";`");
+        let others = places
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != primary);
+        for (_, (span, names)) in others.take(MAX_SECONDARY) {
+            finding =
+                finding.with_secondary(span.clone(), format!("also used by {}", describe(names)));
+        }
+        report.push(finding);
+    }
+}

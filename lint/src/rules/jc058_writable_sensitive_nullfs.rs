@@ -1,0 +1,324 @@
+//! JC058 `writable-sensitive-nullfs`: a host system directory mounted
+//! read-write into a jail.
+
+use jailconf_parser::diag::Severity;
+
+use crate::commands::{hook_side, simple_commands, Side};
+use crate::context::{ByPlace, Context};
+use crate::rule::{Category, Report, Rule};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "JC058",
+    name: "writable-sensitive-nullfs",
+    category: Category::Security,
+    severity: Severity::Error,
+    summary: "a host system directory is mounted read-write into a jail",
+    docs: r#"## What it does
+Reads the fstab lines of `mount` (`DEVICE MOUNTPOINT nullfs OPTIONS`) and
+the `mount -t nullfs` / `mount_nullfs` commands of host hooks, and
+reports read-write nullfs mounts (options without `ro`) of the host's
+system directories into the jail: `/`, `/etc`, `/root`, `/usr/local/etc`,
+`/boot`, `/var/db/pkg`, the program and library directories (`/bin`,
+`/sbin`, `/lib`, `/libexec`, `/usr/bin`, `/usr/sbin`, `/usr/lib`,
+`/usr/libexec`, `/usr/local/bin`, `/usr/local/sbin`, `/usr/local/lib`,
+`/usr/local/libexec`), anything inside them, and any directory that
+contains one of them (`/usr`, `/var`). Files named by `mount.fstab` are
+not read.
+
+## Why
+Root in the jail can write through the mount to the host: add an SSH key
+to `/root/.ssh`, change `/etc/rc.conf` or `/boot/loader.conf`, replace a
+program the host runs as root, or plant a package script in the host's
+package database. Any of these gives the jail root on the host.
+
+## Example
+```
+web {
+    path = "/jails/web";
+    mount += "/usr/local/etc $path/usr/local/etc nullfs rw 0 0";
+}
+```
+
+## Fix
+Mount it read-only (`nullfs ro 0 0`), or mount only the directory the
+jail needs (a subdirectory of its own, not the host's configuration)."#,
+    needs_host_facts: false,
+    fixable: false,
+    check,
+};
+
+/// Host directories that must not be writable from a jail.
+const SENSITIVE: &[&str] = &[
+    "/etc",
+    "/root",
+    "/boot",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/libexec",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/lib",
+    "/usr/libexec",
+    "/usr/local/etc",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/usr/local/lib",
+    "/usr/local/libexec",
+    "/var/db/pkg",
+];
+
+/// Decodes vis(3) octal escapes (`\040` for a space), as jail(8) does.
+fn unvis(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        match octal {
+            Some(d) => {
+                let value = d.iter().fold(0u32, |v, b| v * 8 + u32::from(b - b'0'));
+                out.push(u8::try_from(value).unwrap_or(b'?'));
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Collapses repeated `/` and removes a trailing one.
+fn normalize(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    while out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+/// `a` is `b` or below it.
+fn within(a: &str, b: &str) -> bool {
+    a == b || b == "/" || a.strip_prefix(b).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether a host directory is, holds or lies in a sensitive one.
+fn is_sensitive(dir: &str) -> bool {
+    SENSITIVE.iter().any(|s| within(dir, s) || within(s, dir))
+}
+
+/// Whether mount options make the mount writable: the last of
+/// `ro`/`rdonly`/`rw` wins; `None` when they say nothing.
+fn options_writable(options: &str) -> Option<bool> {
+    options.rsplit(',').find_map(|o| match o.trim() {
+        "ro" | "rdonly" => Some(false),
+        "rw" => Some(true),
+        _ => None,
+    })
+}
+
+/// A nullfs mount: host directory and mount point.
+struct NullMount {
+    source: String,
+    target: String,
+}
+
+/// A read-write nullfs mount from an fstab line.
+fn fstab_mount(line: &str) -> Option<NullMount> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    match fields.as_slice() {
+        [source, target, "nullfs", rest @ ..]
+            if rest.first().and_then(|o| options_writable(o)) != Some(false) =>
+        {
+            Some(NullMount {
+                source: unvis(source),
+                target: unvis(target),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Read-write nullfs mounts in a host command:
+/// `mount [-rw…] -t nullfs [-o opts] SOURCE TARGET` or `mount_nullfs`.
+fn command_mounts(command: &str) -> Vec<NullMount> {
+    let mut out = Vec::new();
+    for words in simple_commands(command) {
+        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+        let mut nullfs = program == "mount_nullfs";
+        if !nullfs && program != "mount" {
+            continue;
+        }
+        let mut write = true;
+        let mut operands = Vec::new();
+        let mut i = 1;
+        while let Some(arg) = words.get(i) {
+            i += 1;
+            let Some(flags) = arg.strip_prefix('-').filter(|f| !f.is_empty()) else {
+                operands.push(arg.clone());
+                continue;
+            };
+            // getopt: a run of flags; `-o`, `-t` and `-F` take the rest of
+            // the word or the next one.
+            for (at, flag) in flags.char_indices() {
+                match flag {
+                    'r' => write = false,
+                    'w' => write = true,
+                    'o' | 't' | 'F' => {
+                        let inline = &flags[at + 1..];
+                        let value = if inline.is_empty() {
+                            i += 1;
+                            words.get(i - 1).map_or("", String::as_str)
+                        } else {
+                            inline
+                        };
+                        match flag {
+                            'o' => write = options_writable(value).unwrap_or(write),
+                            't' => nullfs = value == "nullfs",
+                            _ => {}
+                        }
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let (true, true, [source, target]) = (nullfs, write, operands.as_slice()) {
+            out.push(NullMount {
+                source: source.clone(),
+                target: target.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    // Key: the host directory; data: where it is mounted and by what.
+    let mut found = ByPlace::default();
+    for jail in context.jails() {
+        let root = jail
+            .last_value("path")
+            .map(|p| normalize(&String::from_utf8_lossy(&p.text)));
+        let mut consider = |mount: NullMount, span, hook: Option<String>| {
+            let source = normalize(&mount.source);
+            let target = normalize(&mount.target);
+            // Only host directories, and only mounts into this jail.
+            if !source.starts_with('/') || !is_sensitive(&source) {
+                return;
+            }
+            if root
+                .as_ref()
+                .is_some_and(|r| r != "/" && !within(&target, r))
+            {
+                return;
+            }
+            found.add(span, source.clone(), jail, (source, hook));
+        };
+        for value in jail.values("mount") {
+            if let (Some(mount), Some(span)) = (
+                fstab_mount(&String::from_utf8_lossy(&value.text)),
+                value.span.clone(),
+            ) {
+                consider(mount, span, None);
+            }
+        }
+        for param in &jail.jail.params {
+            let hook = param.name_str();
+            if hook_side(&hook) != Some(Side::Host) {
+                continue;
+            }
+            for value in &param.values {
+                let Some(span) = value.span.clone() else {
+                    continue;
+                };
+                for mount in command_mounts(&String::from_utf8_lossy(&value.text)) {
+                    consider(mount, span.clone(), Some(hook.to_string()));
+                }
+            }
+        }
+    }
+    for place in found.into_places() {
+        let Some((_, (source, hook))) = place.items.first() else {
+            continue;
+        };
+        let message = match hook {
+            Some(hook) => format!(
+                "`{hook}` mounts the host's `{source}` read-write into {}",
+                place.jails_text()
+            ),
+            None => format!(
+                "the host's `{source}` is mounted read-write into {}",
+                place.jails_text()
+            ),
+        };
+        let (label, help) = match hook {
+            Some(_) => (
+                "nullfs mount without `-o ro`",
+                "add `-o ro` (`mount -t nullfs -o ro …`), or mount only a directory the jail may change",
+            ),
+            None => (
+                "nullfs without `ro`",
+                "mount it read-only (`nullfs ro 0 0`), or mount only a directory the jail may change",
+            ),
+        };
+        let finding = report
+            .finding(message, place.span.clone())
+            .with_label(label)
+            .with_help(help);
+        report.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fstab_lines() {
+        assert!(fstab_mount("/etc /j/etc nullfs rw 0 0").is_some());
+        assert!(fstab_mount("/etc /j/etc nullfs").is_some());
+        assert!(fstab_mount("/etc /j/etc nullfs ro 0 0").is_none());
+        assert!(fstab_mount("/etc /j/etc nullfs rw,ro 0 0").is_none());
+        assert!(fstab_mount("/etc /j/etc tmpfs rw 0 0").is_none());
+        assert_eq!(
+            fstab_mount("/My\\040Dir /j nullfs rw").unwrap().source,
+            "/My Dir"
+        );
+    }
+
+    #[test]
+    fn reads_mount_commands() {
+        assert_eq!(command_mounts("mount -t nullfs /etc /j/etc").len(), 1);
+        assert_eq!(
+            command_mounts("/sbin/mount -t nullfs -o ro /etc /j/etc").len(),
+            0
+        );
+        assert_eq!(command_mounts("mount -r -t nullfs /etc /j/etc").len(), 0);
+        assert_eq!(command_mounts("mount -rt nullfs /etc /j/etc").len(), 0);
+        assert_eq!(command_mounts("mount_nullfs /etc /j/etc").len(), 1);
+        assert_eq!(command_mounts("mount -t devfs devfs /j/dev").len(), 0);
+    }
+
+    #[test]
+    fn sensitive_directories() {
+        assert!(is_sensitive("/"));
+        assert!(is_sensitive("/usr"));
+        assert!(is_sensitive("/etc/ssh"));
+        assert!(is_sensitive("/usr/local/etc"));
+        assert!(!is_sensitive("/usr/home"));
+        assert!(!is_sensitive("/tmp"));
+        assert!(!is_sensitive("/etcetera"));
+        assert!(!is_sensitive("/usr/local/www"));
+    }
+}
