@@ -16,7 +16,10 @@ pub fn run(args: &EvalArgs, color: ColorChoice) -> Result<ExitCode> {
         Err(message) => {
             // jail(8) reports an unreadable file and exits 1.
             render::fatal(
-                &miette::miette!(help = format!("jail(8) says: jail: {message}"), "cannot read {message}"),
+                &miette::miette!(
+                    help = format!("jail(8) says: jail: {message}"),
+                    "cannot read {message}"
+                ),
                 color,
             );
             return Ok(ExitCode::from(EXIT_FINDINGS));
