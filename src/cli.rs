@@ -42,6 +42,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Show the documentation of a lint rule.
     Explain(ExplainArgs),
+    /// Format configurations (the same as `jailfmt`).
+    #[command(after_help = crate::commands::fmt::HELP)]
+    Fmt(crate::commands::fmt::FmtArgs),
 }
 
 const LINT_HELP: &str = "\

@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 
 pub mod eval;
 pub mod explain;
+pub mod fmt;
 pub mod lint;
 
 /// Runs the chosen subcommand.
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Eval(args) => eval::run(&args, cli.color),
         Command::Lint(args) => lint::run(&args, cli.color),
         Command::Explain(args) => explain::run(&args),
+        Command::Fmt(args) => fmt::run(&args, cli.color),
     }
 }
