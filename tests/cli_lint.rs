@@ -188,3 +188,16 @@ fn explain() {
     let unknown = jailconf(&["explain", "JC999"], &fixtures());
     assert_eq!(unknown.code, 2);
 }
+
+#[test]
+fn seed_article_lints_clean_with_its_final_rc_conf() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for input in ["fixtures/seed/jail.conf", "fixtures/seed/jail.conf.d"] {
+        let run = jailconf(&["lint", "--rc-conf", "fixtures/seed/rc.conf", input], root);
+        assert_eq!(
+            (run.code, run.stderr.as_str()),
+            (0, "No problems found.\n"),
+            "{input}"
+        );
+    }
+}

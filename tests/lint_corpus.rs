@@ -33,7 +33,12 @@ fn lint_file(path: &Path, target: Target) -> (Config, Vec<jailconf_parser::diag:
     let mut main = MainFile::from_path(path, text);
     main.name = path.file_name().unwrap().to_string_lossy().into_owned();
     let config = Config::load(main, &DiskLoader, target);
-    let findings = lint(&config, &HostFacts::default(), &LintOptions::default());
+    // Every rule, opt-in ones included.
+    let every_rule = LintOptions {
+        select: Some(vec!["ALL".to_string()]),
+        ..LintOptions::default()
+    };
+    let findings = lint(&config, &HostFacts::default(), &every_rule);
     (config, findings)
 }
 

@@ -91,7 +91,11 @@ fn facts(case: &Path) -> HostFacts {
 /// Lints with every rule (so suppressions see the rules they name) and
 /// keeps the findings of `rule`.
 fn lint_only(rule: &Rule, config: &Config, facts: &HostFacts) -> Vec<Diagnostic> {
-    let mut findings = lint(config, facts, &LintOptions::default());
+    let every_rule = LintOptions {
+        select: Some(vec!["ALL".to_string()]),
+        ..LintOptions::default()
+    };
+    let mut findings = lint(config, facts, &every_rule);
     findings.retain(|f| f.code == rule.code);
     findings
 }

@@ -28,7 +28,9 @@ pub use rule::{Category, Report, Rule};
 /// Which rules run and how their findings are reported.
 #[derive(Clone, Debug, Default)]
 pub struct LintOptions {
-    /// Only these rules (codes or names); `None` means all.
+    /// Only these rules (codes or names, or `ALL`); `None` means the
+    /// default set (every rule but the opt-in ones, see
+    /// [`rules::OPT_IN`]).
     pub select: Option<Vec<String>>,
     /// Never these rules.
     pub ignore: Vec<String>,
@@ -57,7 +59,10 @@ impl LintOptions {
 
     /// Whether a rule runs.
     pub fn enabled(&self, rule: &Rule) -> bool {
-        let selected = self.select.as_ref().is_none_or(|s| Self::names(rule, s));
+        let selected = match &self.select {
+            None => rules::on_by_default(rule),
+            Some(select) => Self::names(rule, select),
+        };
         let severity_off = self.override_for(rule) == Some(SeverityOverride::Off);
         selected && !Self::names(rule, &self.ignore) && !severity_off
     }

@@ -55,6 +55,16 @@ pub mod jc073_missing_dev_dir;
 pub mod jc074_missing_fstab;
 pub mod jc090_unused_suppression;
 
+/// Rules that flag a deliberate, common choice rather than a mistake
+/// (the seed article's jails allow raw sockets for ping). They run only
+/// when selected by code, name or `ALL`.
+pub static OPT_IN: &[&str] = &["JC038", "JC054"];
+
+/// Whether a rule runs without an explicit selection.
+pub fn on_by_default(rule: &Rule) -> bool {
+    !OPT_IN.contains(&rule.code)
+}
+
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
     &jc001_syntax_error::RULE,
