@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end check of the `jailfmt` pre-commit hook (.pre-commit-hooks.yaml).
+# End-to-end check of the `jailfmt` and `jailconf-lint` pre-commit hooks
+# (.pre-commit-hooks.yaml).
 #
 # Installs pre-commit from PyPI into a virtualenv under a temporary
 # directory, creates a scratch git repository with badly formatted
@@ -40,6 +41,7 @@ repos:
     rev: $rev
     hooks:
       - id: jailfmt
+      - id: jailconf-lint
 YAML
 printf 'exec.clean;\nweb{path=/jails/web;\nexec.start="/bin/sh /etc/rc";persist;}\n' > jail.conf
 printf 'db {\n\tpath = /jails/db;\n\tip4.addr=192.0.2.2;\n}\n' > jail.conf.d/db.conf
@@ -83,4 +85,12 @@ echo "== second run: must pass"
 git add .
 "$pre_commit" run --all-files
 
-echo "OK: the jailfmt hook fixes badly formatted files and then passes"
+echo "== a lint error: the jailconf-lint hook must fail"
+printf 'web {\n    path = /jails/web;\n    allow.raw_socket;\n    persist;\n}\n' > jail.conf
+git add .
+if "$pre_commit" run jailconf-lint --all-files; then
+    echo "FAIL: the jailconf-lint hook passed on an unknown parameter" >&2
+    exit 1
+fi
+
+echo "OK: the jailfmt hook fixes badly formatted files and then passes; jailconf lint catches errors"
