@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=${JAILCONF_BIN:-target/debug/jailconf}
-[ -x "$bin" ] || cargo build --quiet --bin jailconf
+bin=${JAILCONF_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --quiet --bin jailconf
+    bin="${CARGO_TARGET_DIR:-target}/debug/jailconf"
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

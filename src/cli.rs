@@ -45,6 +45,9 @@ pub enum Command {
     /// Format configurations (the same as `jailfmt`).
     #[command(after_help = crate::commands::fmt::HELP)]
     Fmt(crate::commands::fmt::FmtArgs),
+    /// Run the language server: speaks LSP on standard input and output.
+    #[command(after_help = crate::commands::lsp::HELP)]
+    Lsp(crate::commands::lsp::LspArgs),
 }
 
 const LINT_HELP: &str = "\

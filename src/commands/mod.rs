@@ -8,6 +8,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
+pub mod lsp;
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> miette::Result<ExitCode> {
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Lint(args) => lint::run(&args, cli.color),
         Command::Explain(args) => explain::run(&args),
         Command::Fmt(args) => fmt::run(&args, cli.color),
+        Command::Lsp(_) => lsp::run(),
     }
 }
