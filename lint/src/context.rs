@@ -440,19 +440,31 @@ impl<'a> Context<'a> {
         self.statements.get_or_init(|| {
             let mut out = Vec::new();
             for (file, source) in self.config.sources.iter() {
-                collect_statements(self.config, file, &source.parse.tree, &mut out);
+                collect_statements(self.config, file, &source.parse, &mut out);
             }
             out
         })
     }
 }
 
+/// Collects the statements of one file. Statements a syntax error falls
+/// in are left out: their shape is a guess of the parser's recovery, and
+/// the error itself is reported (JC001).
 fn collect_statements<'a>(
     config: &'a Config,
     file: FileId,
-    tree: &'a SyntaxTree,
+    parse: &'a jailconf_parser::Parse,
     out: &mut Vec<StatementRef<'a>>,
 ) {
+    let tree = &parse.tree;
+    // Error positions, sorted (the parser reports them in source order).
+    let errors: Vec<u32> = parse.errors.iter().map(|e| e.range.start).collect();
+    let broken = |range: &std::ops::Range<usize>| {
+        let first = errors.partition_point(|&e| (e as usize) < range.start);
+        errors
+            .get(first)
+            .is_some_and(|&e| (e as usize) <= range.end)
+    };
     let mut blocks: Vec<(NodeId, std::ops::Range<usize>)> = Vec::new();
     for node in tree.descendants(tree.root()) {
         let range = tree.byte_range(node);
@@ -461,7 +473,7 @@ fn collect_statements<'a>(
         }
         match tree.kind(node) {
             NodeKind::JailBlock => blocks.push((node, range)),
-            NodeKind::Statement => {
+            NodeKind::Statement if !broken(&range) => {
                 let Some(name_node) = tree.child_node(node, NodeKind::ParamName) else {
                     continue;
                 };

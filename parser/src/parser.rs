@@ -75,6 +75,7 @@ pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
         errors: Vec::new(),
         blocks: Vec::new(),
         statement_start: 0,
+        line_starts: std::cell::OnceCell::new(),
     };
     parser.lexical_errors();
     parser.file();
@@ -101,6 +102,8 @@ struct Parser<'a> {
     blocks: Vec<OpenBlock>,
     /// First token of the statement being parsed, for hints.
     statement_start: usize,
+    /// Line starts, computed on the first hint that names a line.
+    line_starts: std::cell::OnceCell<Vec<u32>>,
 }
 
 impl Parser<'_> {
@@ -249,15 +252,26 @@ impl Parser<'_> {
     /// A hint explaining the usual cause of an error in the current
     /// statement: a comment that started inside an unquoted word, or a
     /// string that ran over several lines because a quote is missing.
+    /// 1-based line of a byte offset.
+    fn line_of(&self, offset: u32) -> usize {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(
+                    self.text
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &b)| b == b'\n')
+                        .map(|(i, _)| i as u32 + 1),
+                )
+                .collect()
+        });
+        starts.partition_point(|&s| s <= offset)
+    }
+
     fn context_hint(&self) -> (Option<String>, Option<(Range<u32>, String)>) {
         let end = (self.pos + 1).min(self.tokens.len());
         let tokens = &self.tokens[self.statement_start.min(end)..end];
-        let line_of = |offset: u32| {
-            1 + self.text[..offset as usize]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-        };
+        let line_of = |offset: u32| self.line_of(offset);
         for pair in tokens.windows(2) {
             let (before, comment) = (pair[0], pair[1]);
             if before.kind.is_piece()
@@ -283,13 +297,17 @@ impl Parser<'_> {
                 return (Some(hint), Some(related));
             }
         }
-        let multiline = tokens.iter().find(|t| {
+        // A string that runs over lines and swallowed a `;` is the
+        // signature of a missing closing quote.
+        let runaway = tokens.iter().find(|t| {
+            let text = &self.text[t.range()];
             matches!(
                 t.kind,
                 TokenKind::SingleQuoted | TokenKind::DoubleQuoted | TokenKind::DqHead
-            ) && self.text[t.range()].contains(&b'\n')
+            ) && text.contains(&b'\n')
+                && text.contains(&b';')
         });
-        match multiline {
+        match runaway {
             Some(t) => (
                 Some(format!(
                     "the string opened on line {} runs to line {}: a closing quote is probably missing on line {} (a quote reaches to the next matching quote, even in a comment)",
@@ -362,6 +380,7 @@ impl Parser<'_> {
                 self.unclosed_blocks();
                 break;
             };
+            self.statement_start = self.pos;
             match token.kind {
                 TokenKind::Semi => {
                     self.builder.start(NodeKind::EmptyStatement, self.pos);
@@ -384,11 +403,18 @@ impl Parser<'_> {
                     }
                 }
                 TokenKind::LBrace => {
-                    self.error_at(
-                        Some(token),
-                        "a block needs a jail name before `{`".to_string(),
-                        Some("write `NAME { … }`".to_string()),
-                    );
+                    // After a broken statement the `{` was reported already.
+                    let reported = self
+                        .errors
+                        .last()
+                        .is_some_and(|e| e.jail_token == Some(token.start..token.end));
+                    if !reported {
+                        self.error_at(
+                            Some(token),
+                            "a block needs a jail name before `{`".to_string(),
+                            Some("write `NAME { … }`".to_string()),
+                        );
+                    }
                     self.builder.start(NodeKind::JailBlock, self.pos);
                     self.open_block(token);
                 }
@@ -487,7 +513,11 @@ impl Parser<'_> {
                 &self.text[first.start as usize..self.tokens[name_end - 1].end as usize],
             )
             .into_owned();
-            let hint = if name.contains('*') {
+            let hint = if first.kind == TokenKind::DqHead {
+                "`$` inside double quotes starts a variable reference and splits the string, \
+                 even when no name follows; write the name in single quotes or escape the `$` (`\\$`)"
+                    .to_string()
+            } else if name.contains('*') {
                 format!(
                     "quote the wildcard name: `\"{}\" {{`",
                     name.replace('"', "")
@@ -580,7 +610,7 @@ impl Parser<'_> {
                 return;
             }
         }
-        self.value_list(first);
+        self.value_list();
         if self.target.new_grammar() && !has_operator && self.is_include_name(first) {
             self.builder.set_kind(node, NodeKind::Include);
         }
@@ -593,7 +623,8 @@ impl Parser<'_> {
     }
 
     /// `value { "," value } ";"`, the cursor at the first value.
-    fn value_list(&mut self, name: Token) {
+    fn value_list(&mut self) {
+        self.skip_trivia();
         self.builder.start(NodeKind::ValueList, self.pos);
         let mut reported = false;
         loop {
@@ -646,12 +677,38 @@ impl Parser<'_> {
                     );
                     return;
                 }
+                kind if kind.is_piece()
+                    && self.starts_a_new_line(after)
+                    && self.piece_starts_statement() =>
+                {
+                    // The statement above lacks its `;`: end it here and
+                    // read this line as the next statement (reported once).
+                    self.builder.finish(self.pos);
+                    if reported {
+                        return;
+                    }
+                    self.missing(
+                        "`;`",
+                        Some(after),
+                        Some(
+                            "the statement before this line is probably missing its `;`"
+                                .to_string(),
+                        ),
+                    );
+                    return;
+                }
                 kind if kind.is_piece() => {
-                    // `a = b c;` or a missing `;` before the next statement.
+                    // `a = b c;`: two values without a comma.
                     if !reported {
                         reported = true;
-                        let hint = self.second_value_hint(name, after);
-                        self.missing("`,` or `;`", Some(after), Some(hint));
+                        self.missing(
+                            "`,` or `;`",
+                            Some(after),
+                            Some(
+                                "separate values with `,`, or quote a value that contains spaces"
+                                    .to_string(),
+                            ),
+                        );
                     }
                 }
                 _ => {
@@ -679,13 +736,29 @@ impl Parser<'_> {
         }
     }
 
-    fn second_value_hint(&self, name: Token, second: Token) -> String {
-        let same_line = !self.text[name.end as usize..second.start as usize].contains(&b'\n');
-        if same_line {
-            "separate values with `,`, or quote a value that contains spaces".to_string()
-        } else {
-            "the statement before this line is probably missing its `;`".to_string()
+    /// Whether the piece at the cursor (with the pieces joined to it) is
+    /// followed by `=`, `+=`, `;` or `{`: the start of a statement or block.
+    fn piece_starts_statement(&self) -> bool {
+        let mut index = self.pos + 1;
+        while self
+            .tokens
+            .get(index)
+            .is_some_and(|t| (t.kind.is_piece() && t.joined) || !t.kind.is_significant())
+        {
+            index += 1;
         }
+        self.tokens.get(index).is_some_and(|t| {
+            matches!(
+                t.kind,
+                TokenKind::Eq | TokenKind::PlusEq | TokenKind::Semi | TokenKind::LBrace
+            )
+        })
+    }
+
+    /// Whether a line break separates `token` from the last significant
+    /// token before the cursor.
+    fn starts_a_new_line(&self, token: Token) -> bool {
+        self.text[self.prev_end() as usize..token.start as usize].contains(&b'\n')
     }
 }
 
@@ -700,12 +773,19 @@ fn describe(parser: &Parser<'_>, token: Token) -> String {
         TokenKind::RBrace => "`}`".to_string(),
         TokenKind::Stray => format!("byte 0x{:02x}", parser.text[token.start as usize]),
         _ => {
+            // One line at most, no control characters, no more than 40
+            // characters.
             let text = parser.text_of(token);
-            if text.len() > 40 {
-                format!("`{}…`", text.chars().take(40).collect::<String>())
-            } else {
-                format!("`{text}`")
+            let first_line = text.lines().next().unwrap_or("");
+            let mut shown: String = first_line
+                .chars()
+                .take(40)
+                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                .collect();
+            if shown.len() < text.len() {
+                shown.push('…');
             }
+            format!("`{shown}`")
         }
     }
 }

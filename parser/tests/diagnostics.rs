@@ -142,24 +142,9 @@ fn fixtures(kind: &str) -> PathBuf {
         .join(kind)
 }
 
-/// err/ fixtures whose current diagnostics are wrong: they are not
-/// snapshotted (a wrong snapshot would pin the bug); an ignored test below
-/// states the expected behaviour for each. Remove an entry once its bug is
-/// fixed, so the glob snapshots the fixture again.
-const KNOWN_BUGS: &[&str] = &[
-    // See `dollar_in_quoted_block_name_hint`.
-    "dollar-in-quoted-name.conf",
-    // See `missing_semicolon_between_lines_is_one_error`.
-    "missing-semi-between-lines.conf",
-];
-
 #[test]
 fn err_fixtures() {
     insta::glob!("../../fixtures/parse/err", "*.conf", |path| {
-        let name = path.file_name().unwrap().to_string_lossy();
-        if KNOWN_BUGS.contains(&name.as_ref()) {
-            return;
-        }
         let config = load(path);
         assert_lossless(&config);
         assert!(
@@ -209,7 +194,6 @@ fn ok_fixtures() {
 }
 
 #[test]
-#[ignore = "bug: the hint for `\"cost$\" {` says \"quote the whole name\" although the name is quoted; the `$` inside double quotes is what splits it"]
 fn dollar_in_quoted_block_name_hint() {
     let config = load(&fixtures("err").join("dollar-in-quoted-name.conf"));
     assert_eq!(config.diagnostics.len(), 1);
@@ -222,7 +206,6 @@ fn dollar_in_quoted_block_name_hint() {
 }
 
 #[test]
-#[ignore = "bug: a missing `;` at the end of a line also reports the next line's `=` (\"quote a value that contains `=`\")"]
 fn missing_semicolon_between_lines_is_one_error() {
     let config = load(&fixtures("err").join("missing-semi-between-lines.conf"));
     let rendered = render_diagnostics(&config.sources, &config.diagnostics);
