@@ -25,7 +25,7 @@ fi
 bin=${JAILCONF_BIN:-}
 if [ -z "$bin" ]; then
     (cd "$root" && timeout 1200 cargo build --quiet --bin jailconf)
-    bin=$root/target/debug/jailconf
+    bin=${CARGO_TARGET_DIR:-$root/target}/debug/jailconf
 fi
 
 work=$(mktemp -d)
