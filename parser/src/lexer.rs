@@ -175,8 +175,10 @@ pub fn lex(input: &[u8], target: Target) -> Vec<Token> {
         pos: 0,
         in_string: false,
         in_dq: false,
+        dq_end: 0,
         cr_is_space: target.new_grammar(),
-        tokens: Vec::with_capacity(input.len() / 4 + 1),
+        // Configurations average four to six bytes a token.
+        tokens: Vec::with_capacity(input.len() / 3 + 16),
     };
     lexer.run();
     lexer.tokens
@@ -189,6 +191,8 @@ struct Lexer<'a> {
     in_string: bool,
     /// flex's `DQ` start condition.
     in_dq: bool,
+    /// In the `DQ` state: the offset just past the string's closing quote.
+    dq_end: usize,
     cr_is_space: bool,
     tokens: Vec<Token>,
 }
@@ -241,15 +245,17 @@ fn space_run(cr_is_space: bool) -> impl Fn(&[u8]) -> IResult<&[u8], &[u8]> {
 fn closed_quote_len(input: &[u8], quote: u8) -> Option<usize> {
     let mut i = 1;
     while i < input.len() {
-        match input[i] {
-            b if b == quote => return Some(i + 1),
-            b'\\' => {
+        i = find_any(input, i, [quote, b'\\', b'\\']);
+        match input.get(i) {
+            None => break,
+            Some(&b) if b == quote => return Some(i + 1),
+            // A backslash.
+            Some(_) => {
                 if i + 1 >= input.len() {
                     return None;
                 }
                 i += 2;
             }
-            _ => i += 1,
         }
     }
     None
@@ -276,15 +282,79 @@ fn unterminated_len(input: &[u8], open_len: usize, stop: &[u8]) -> usize {
     i
 }
 
+/// For a double-quoted string at `input[0]`: its length when it closes
+/// (as [`closed_quote_len`] finds it) and the offset of its first `$` not
+/// escaped by a backslash (as [`first_unescaped_dollar`] finds it in the
+/// string's body), in one pass.
+fn double_quoted_len(input: &[u8]) -> Option<(usize, Option<usize>)> {
+    let mut dollar = None;
+    let mut i = 1;
+    while i < input.len() {
+        i = find_any(input, i, [b'"', b'\\', b'$']);
+        match input.get(i) {
+            None => break,
+            Some(b'"') => return Some((i + 1, dollar)),
+            Some(b'\\') => {
+                if i + 1 >= input.len() {
+                    return None;
+                }
+                i += 2;
+            }
+            Some(_) => {
+                dollar = dollar.or(Some(i));
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// The index of the first byte at or after `from` that is one of
+/// `targets`, or the length of `input`. Eight bytes at a time: strings are
+/// long runs of ordinary bytes.
+fn find_any(input: &[u8], from: usize, targets: [u8; 3]) -> usize {
+    let mut i = from;
+    while let Some(chunk) = input.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let found = targets
+            .iter()
+            .fold(0, |found, &t| found | zero_bytes(word ^ splat(t)));
+        if found != 0 {
+            return i + found.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    input[i.min(input.len())..]
+        .iter()
+        .position(|b| targets.contains(b))
+        .map_or(input.len(), |at| i + at)
+}
+
+/// `byte` in each of the eight bytes of a word.
+pub(crate) const fn splat(byte: u8) -> u64 {
+    u64::from_le_bytes([byte; 8])
+}
+
+/// The high bit of each byte of `word` that is zero, and no other bit: the
+/// core of the eight-bytes-at-a-time searches (`word ^ splat(b)` has zero
+/// bytes where `word` has `b`).
+pub(crate) const fn zero_bytes(word: u64) -> u64 {
+    // Adding 0x7f to the low seven bits sets the high bit unless they are
+    // all zero, without carrying into the next byte.
+    !(((word & splat(0x7f)) + splat(0x7f)) | word) & splat(0x80)
+}
+
 /// Position of the first `$` not escaped by a backslash in `input`, scanning
 /// as jail(8)'s `text2lval` does (a backslash always takes the next byte).
 fn first_unescaped_dollar(input: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < input.len() {
-        match input[i] {
-            b'$' => return Some(i),
-            b'\\' => i += 2,
-            _ => i += 1,
+        i = find_any(input, i, [b'$', b'\\', b'\\']);
+        match input.get(i) {
+            None => break,
+            Some(b'$') => return Some(i),
+            // A backslash takes the next byte.
+            Some(_) => i += 2,
         }
     }
     None
@@ -429,14 +499,13 @@ impl Lexer<'_> {
                     self.push(TokenKind::UnterminatedString, len);
                 }
             },
-            b'"' => match closed_quote_len(rest, b'"') {
-                Some(len) => match first_unescaped_dollar(&rest[1..len - 1]) {
-                    None => self.push(TokenKind::DoubleQuoted, len),
-                    Some(dollar) => {
-                        self.push(TokenKind::DqHead, dollar + 1);
-                        self.in_dq = true;
-                    }
-                },
+            b'"' => match double_quoted_len(rest) {
+                Some((len, None)) => self.push(TokenKind::DoubleQuoted, len),
+                Some((len, Some(dollar))) => {
+                    self.dq_end = self.pos + len;
+                    self.push(TokenKind::DqHead, dollar);
+                    self.in_dq = true;
+                }
                 None => {
                     let len = unterminated_len(rest, 1, b"\"");
                     self.push(TokenKind::UnterminatedString, len);
@@ -490,8 +559,16 @@ impl Lexer<'_> {
             }
             _ => {
                 // The rest of the string up to the closing quote; jail(8)
-                // stops again at the next `$`.
-                let Some(close) = closed_quote_len_from(rest) else {
+                // stops again at the next `$`. Every token in the string
+                // ends on the same escape boundaries as the scan that found
+                // its closing quote, so that quote is the first unescaped
+                // one from here too.
+                let close = match self.dq_end.checked_sub(self.pos) {
+                    Some(close) if close > 0 => Some(close),
+                    _ => closed_quote_len_from(rest),
+                };
+                debug_assert_eq!(close, closed_quote_len_from(rest));
+                let Some(close) = close else {
                     // Cannot happen for text that came from a closed string;
                     // fall back to the normal state as flex's catch-all does.
                     self.in_dq = false;
@@ -540,6 +617,13 @@ fn find_comment_end(body: &[u8]) -> Option<usize> {
 /// quotes removed, escapes decoded, and cut at the first NUL byte (jail(8)
 /// keeps pieces as C strings). Variable pieces give their variable name.
 pub fn piece_value(kind: TokenKind, text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    piece_value_into(kind, text, &mut out);
+    out
+}
+
+/// Like [`piece_value`], appending the bytes to `out`.
+pub fn piece_value_into(kind: TokenKind, text: &[u8], out: &mut Vec<u8>) {
     let (trim_left, trim_right) = match kind {
         TokenKind::SingleQuoted | TokenKind::DoubleQuoted => (1, 1),
         TokenKind::DqHead => (1, 0),
@@ -552,12 +636,41 @@ pub fn piece_value(kind: TokenKind, text: &[u8]) -> Vec<u8> {
         .len()
         .saturating_sub(trim_right)
         .max(trim_left.min(text.len()));
-    decode_escapes(&text[trim_left.min(text.len())..end])
+    let body = &text[trim_left.min(text.len())..end];
+    match kind {
+        // Bare words and `$name` have neither backslashes nor NULs.
+        TokenKind::Bare | TokenKind::VarSimple => out.extend_from_slice(body),
+        _ => decode_escapes_into(body, out),
+    }
+}
+
+/// Whether `text` contains a backslash or a NUL byte, looked for eight bytes
+/// at a time.
+fn has_backslash_or_nul(text: &[u8]) -> bool {
+    let mut words = text.chunks_exact(8);
+    for word in words.by_ref() {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        if zero_bytes(word) | zero_bytes(word ^ splat(b'\\')) != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'\\' || b == 0)
 }
 
 /// Decodes backslash escapes the way jail(8) does, stopping at a NUL.
 pub fn decode_escapes(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
+    decode_escapes_into(text, &mut out);
+    out
+}
+
+/// Like [`decode_escapes`], appending the bytes to `out`.
+pub fn decode_escapes_into(text: &[u8], out: &mut Vec<u8>) {
+    // Most pieces have neither escapes nor NULs: copy those in one go.
+    if !has_backslash_or_nul(text) {
+        out.extend_from_slice(text);
+        return;
+    }
     let mut i = 0;
     while i < text.len() {
         let c = text[i];
@@ -611,7 +724,6 @@ pub fn decode_escapes(text: &[u8]) -> Vec<u8> {
         }
         out.push(byte);
     }
-    out
 }
 
 #[cfg(test)]
@@ -728,6 +840,23 @@ mod tests {
         assert_eq!(piece_value(TokenKind::Escape, br"\x"), b"");
         assert_eq!(piece_value(TokenKind::SingleQuoted, br"'$x\''"), b"$x'");
         assert_eq!(piece_value(TokenKind::VarBraced, br"${a\}b}"), b"a}b");
+    }
+
+    #[test]
+    fn find_any_matches_a_byte_loop() {
+        let input = b"0123456789abcdef\"$0123456789\\x$\"";
+        for from in 0..=input.len() {
+            for targets in [
+                [b'"', b'\\', b'$'],
+                [b'$', b'\\', b'\\'],
+                [b'x', b'x', b'x'],
+            ] {
+                let expected = (from..input.len())
+                    .find(|&i| targets.contains(&input[i]))
+                    .unwrap_or(input.len());
+                assert_eq!(find_any(input, from, targets), expected);
+            }
+        }
     }
 
     #[test]

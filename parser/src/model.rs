@@ -15,12 +15,15 @@
 //! Every value keeps the source span it came from. Problems are
 //! diagnostics; building never fails.
 
+use std::borrow::Cow;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::glob::{self, GlobError, GlobResult};
-use crate::lexer::{piece_value, TokenKind};
+use crate::lexer::{piece_value, piece_value_into, TokenKind};
 use crate::parser::{self, SyntaxErrorKind};
 use crate::source::{FileId, Sources, Span};
 use crate::syntax::{NodeId, NodeKind, SyntaxTree};
@@ -225,7 +228,7 @@ impl Config {
             } = builder;
             includes.extend(root_includes);
             sources = read;
-            jails.extend(assemble(&records, target, &mut found));
+            jails.extend(assemble(records, &sources, target, &mut found));
             diagnostics.extend(found);
             fatal |= root_fatal;
         }
@@ -252,10 +255,38 @@ impl Config {
 // Stage 1: records
 // ---------------------------------------------------------------------------
 
+/// The names, texts and references of lowered statements, in flat vectors
+/// that statements index into, so lowering allocates a handful of times
+/// rather than several times per statement (and not at all when a cleared
+/// arena is reused).
+#[derive(Debug, Default)]
+struct Arena {
+    /// Statement and variable names.
+    names: Vec<u8>,
+    /// String texts (without their references).
+    text: Vec<u8>,
+    strings: Vec<CfString>,
+    vars: Vec<VarRef>,
+}
+
+impl Arena {
+    fn name(&self, range: &Range<usize>) -> &[u8] {
+        &self.names[range.clone()]
+    }
+
+    fn clear(&mut self) {
+        self.names.clear();
+        self.text.clear();
+        self.strings.clear();
+        self.vars.clear();
+    }
+}
+
 /// A variable reference inside a string, at a byte position of its text.
 #[derive(Clone, Debug)]
 struct VarRef {
-    name: Vec<u8>,
+    /// In [`Arena::names`].
+    name: Range<usize>,
     pos: usize,
     span: Span,
 }
@@ -263,19 +294,36 @@ struct VarRef {
 /// One string (value) of a statement before expansion.
 #[derive(Clone, Debug)]
 struct CfString {
-    text: Vec<u8>,
-    vars: Vec<VarRef>,
+    /// In [`Arena::text`].
+    text: Range<usize>,
+    /// In [`Arena::vars`].
+    vars: Range<usize>,
     span: Span,
 }
 
 /// One parameter or variable statement.
 #[derive(Clone, Debug)]
 struct Statement {
-    name: Vec<u8>,
+    /// In [`Arena::names`].
+    name: Range<usize>,
     is_var: bool,
     append: bool,
-    values: Vec<CfString>,
+    /// In [`Arena::strings`].
+    values: Range<usize>,
     span: Span,
+    /// The jail(8) parameter this name is (allowing a `no` prefix), if any.
+    reserved: Option<&'static str>,
+    /// Whether the name has a `no` component ([`has_no_component`]).
+    has_no: bool,
+}
+
+/// A well-formed `Statement` node, lowered to a [`Statement`] only when
+/// its jail is assembled: records stay small, and the lowered form of a
+/// jail's own statements lives only while that jail is assembled.
+#[derive(Clone, Copy, Debug)]
+struct StatementRef {
+    file: FileId,
+    node: NodeId,
 }
 
 /// A jail block or the global pseudo-jail.
@@ -283,7 +331,7 @@ struct Statement {
 struct Record {
     name: Vec<u8>,
     name_span: Option<Span>,
-    statements: Vec<Statement>,
+    statements: Vec<StatementRef>,
 }
 
 struct RecordBuilder<'a> {
@@ -301,8 +349,9 @@ struct RecordBuilder<'a> {
 /// One level of the file walk: the child nodes of a file or block.
 struct Frame {
     file: FileId,
-    children: Vec<NodeId>,
-    next: usize,
+    /// The next child node to visit, and where the children end.
+    next: NodeId,
+    end: NodeId,
     /// The record statements go to (`None`: top level).
     jail: Option<usize>,
     /// Include depth of this file.
@@ -316,7 +365,7 @@ impl RecordBuilder<'_> {
         let base = if main.is_stdin {
             IncludeBase::CurrentDir
         } else {
-            IncludeBase::NameOf(name.clone().into_bytes())
+            IncludeBase::NameOf(name.as_bytes().into())
         };
         let file = self.add_file(name, main.path, parse);
         self.walk(file, base);
@@ -384,41 +433,40 @@ impl RecordBuilder<'_> {
         let mut stack = vec![(
             Frame {
                 file: root_file,
-                children: tree.child_nodes(tree.root()).collect(),
-                next: 0,
+                next: NodeId(tree.root().0 + 1),
+                end: tree.subtree_end(tree.root()),
                 jail: None,
                 depth: 0,
             },
             root_base,
         )];
         while let Some((frame, _)) = stack.last_mut() {
-            let Some(&node) = frame.children.get(frame.next) else {
+            if frame.next >= frame.end {
                 stack.pop();
                 continue;
-            };
-            frame.next += 1;
+            }
+            let node = frame.next;
             let (file, jail, depth) = (frame.file, frame.jail, frame.depth);
             let tree = &self.sources.get(file).parse.tree;
+            frame.next = tree.subtree_end(node);
             match tree.kind(node) {
-                NodeKind::Statement => {
-                    if let Some(statement) = lower_statement(tree, file, node) {
-                        self.add_statement(jail, statement);
-                    }
+                NodeKind::Statement if is_well_formed(tree, node) => {
+                    self.add_statement(jail, StatementRef { file, node });
                 }
                 NodeKind::Include => {
                     let base = stack
                         .last()
                         .map(|(_, b)| b.clone())
                         .unwrap_or(IncludeBase::CurrentDir);
-                    for (included, child_base) in
-                        self.include(tree_include_values(tree, file, node), &base, depth)
-                    {
+                    let mut arena = Arena::default();
+                    let values = tree_include_values(tree, file, node, &mut arena);
+                    for (included, child_base) in self.include(&arena, values, &base, depth) {
                         let tree = &self.sources.get(included).parse.tree;
                         stack.push((
                             Frame {
                                 file: included,
-                                children: tree.child_nodes(tree.root()).collect(),
-                                next: 0,
+                                next: NodeId(tree.root().0 + 1),
+                                end: tree.subtree_end(tree.root()),
                                 jail,
                                 depth: depth + 1,
                             },
@@ -429,11 +477,12 @@ impl RecordBuilder<'_> {
                     }
                 }
                 NodeKind::JailBlock => {
-                    let children: Vec<NodeId> = tree.child_nodes(node).collect();
                     let Some((own_name, name_span)) = block_name(tree, file, node) else {
                         continue;
                     };
-                    let record = self.open_block(own_name, name_span, jail);
+                    let children = tree.child_nodes(node).count();
+                    let end = tree.subtree_end(node);
+                    let record = self.open_block(own_name, name_span, jail, children);
                     let base = stack
                         .last()
                         .map(|(_, b)| b.clone())
@@ -441,8 +490,8 @@ impl RecordBuilder<'_> {
                     stack.push((
                         Frame {
                             file,
-                            children,
-                            next: 0,
+                            next: NodeId(node.0 + 1),
+                            end,
                             jail: Some(record),
                             depth,
                         },
@@ -456,7 +505,14 @@ impl RecordBuilder<'_> {
 
     /// Creates the record for a jail block. On 13 the record is created at
     /// the block's end, which (without nesting) is the same position.
-    fn open_block(&mut self, own: Vec<u8>, name_span: Span, parent: Option<usize>) -> usize {
+    /// `statements` is how many statements to expect (a capacity).
+    fn open_block(
+        &mut self,
+        own: Vec<u8>,
+        name_span: Span,
+        parent: Option<usize>,
+        statements: usize,
+    ) -> usize {
         let name = match parent {
             Some(parent) if self.target.new_grammar() => {
                 let mut full = self.records[parent].name.clone();
@@ -469,12 +525,12 @@ impl RecordBuilder<'_> {
         self.records.push(Record {
             name,
             name_span: Some(name_span),
-            statements: Vec::new(),
+            statements: Vec::with_capacity(statements),
         });
         self.records.len() - 1
     }
 
-    fn add_statement(&mut self, jail: Option<usize>, statement: Statement) {
+    fn add_statement(&mut self, jail: Option<usize>, statement: StatementRef) {
         let record = match jail {
             Some(record) => record,
             None if self.target.new_grammar() => match self.global {
@@ -506,12 +562,14 @@ impl RecordBuilder<'_> {
     /// them in reverse order, ready to be pushed on the walk stack.
     fn include(
         &mut self,
-        values: Vec<CfString>,
+        arena: &Arena,
+        values: Range<usize>,
         base: &IncludeBase,
         depth: usize,
     ) -> Vec<(FileId, IncludeBase)> {
         let mut files = Vec::new();
-        for value in values {
+        for index in values {
+            let value = &arena.strings[index];
             if !value.vars.is_empty() {
                 self.fatal = true;
                 let source = self.sources.get(value.span.file);
@@ -546,7 +604,7 @@ impl RecordBuilder<'_> {
                 // jail(8) exits here.
                 return Vec::new();
             }
-            let pattern = base.resolve(&value.text);
+            let pattern = base.resolve(&arena.text[value.text.clone()]);
             let (paths, is_glob) = match self.loader.glob(&pattern) {
                 Ok(result) if result.has_magic => (result.matches, true),
                 Ok(_) => (vec![pattern.clone()], false),
@@ -582,7 +640,7 @@ impl RecordBuilder<'_> {
                         if let Some(directive) = self.includes.last_mut() {
                             directive.files.push(file);
                         }
-                        files.push((file, IncludeBase::NameOf(path)));
+                        files.push((file, IncludeBase::NameOf(path.into())));
                     }
                     Err(error) => {
                         self.fatal = true;
@@ -617,7 +675,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[derive(Clone, Debug)]
 enum IncludeBase {
     CurrentDir,
-    NameOf(Vec<u8>),
+    NameOf(Rc<[u8]>),
 }
 
 impl IncludeBase {
@@ -697,70 +755,108 @@ fn block_name(tree: &SyntaxTree, file: FileId, node: NodeId) -> Option<(Vec<u8>,
     Some((own, Span::new(file, piece.start..piece.end)))
 }
 
-/// Builds a statement from a `Statement` node; `None` if it is broken.
-fn lower_statement(tree: &SyntaxTree, file: FileId, node: NodeId) -> Option<Statement> {
-    if tree
-        .descendants(node)
-        .any(|n| tree.kind(n) == NodeKind::Error)
-    {
-        return None;
-    }
+/// Whether a `Statement` node can be lowered: it has a name and no part of
+/// it is broken.
+fn is_well_formed(tree: &SyntaxTree, node: NodeId) -> bool {
+    tree.child_node(node, NodeKind::ParamName).is_some()
+        && !tree
+            .descendants(node)
+            .any(|n| tree.kind(n) == NodeKind::Error)
+}
+
+/// Builds a statement from a well-formed `Statement` node.
+fn lower_statement(
+    tree: &SyntaxTree,
+    file: FileId,
+    node: NodeId,
+    reserved: &ReservedNames,
+    arena: &mut Arena,
+) -> Option<Statement> {
     let name_node = tree.child_node(node, NodeKind::ParamName)?;
     let name_token = tree.token_range(name_node).start;
     let piece = tree.tokens()[name_token];
-    let name = piece_value(piece.kind, tree.token_text(name_token as u32));
-    let append = tree.child_token(node, TokenKind::PlusEq).is_some();
-    let values = match tree.child_node(node, NodeKind::ValueList) {
-        Some(list) => lower_values(tree, file, list),
-        None => Vec::new(),
+    let name_start = arena.names.len();
+    piece_value_into(
+        piece.kind,
+        tree.token_text(name_token as u32),
+        &mut arena.names,
+    );
+    let name = name_start..arena.names.len();
+    let list = tree.child_node(node, NodeKind::ValueList);
+    // In a well-formed statement the operator is the only significant
+    // token between the name and the values.
+    let operator_tokens = tree.token_range(name_node).end
+        ..list.map_or(tree.token_range(node).end, |list| {
+            tree.token_range(list).start
+        });
+    let append = tree.tokens()[operator_tokens]
+        .iter()
+        .any(|t| t.kind == TokenKind::PlusEq);
+    let values = match list {
+        Some(list) => lower_values(tree, file, list, arena),
+        None => arena.strings.len()..arena.strings.len(),
     };
     let range = tree.byte_range(node);
+    let has_no = has_no_component(arena.name(&name));
+    let reserved = reserved.find(arena.name(&name), has_no);
     Some(Statement {
         name,
         is_var: piece.kind.is_variable(),
         append,
         values,
         span: Span::new(file, range.start as u32..range.end as u32),
+        reserved,
+        has_no,
     })
 }
 
-fn tree_include_values(tree: &SyntaxTree, file: FileId, node: NodeId) -> Vec<CfString> {
+fn tree_include_values(
+    tree: &SyntaxTree,
+    file: FileId,
+    node: NodeId,
+    arena: &mut Arena,
+) -> Range<usize> {
     match tree.child_node(node, NodeKind::ValueList) {
-        Some(list) => lower_values(tree, file, list),
-        None => Vec::new(),
+        Some(list) => lower_values(tree, file, list, arena),
+        None => arena.strings.len()..arena.strings.len(),
     }
 }
 
-fn lower_values(tree: &SyntaxTree, file: FileId, list: NodeId) -> Vec<CfString> {
-    tree.child_nodes(list)
-        .filter(|&n| tree.kind(n) == NodeKind::Value)
-        .map(|value| {
-            let mut text = Vec::new();
-            let mut vars = Vec::new();
-            for index in tree.token_range(value) {
-                let token = tree.tokens()[index];
-                if !token.kind.is_piece() {
-                    continue;
-                }
-                let piece = piece_value(token.kind, tree.token_text(index as u32));
-                if token.kind.is_variable() {
-                    vars.push(VarRef {
-                        name: piece,
-                        pos: text.len(),
-                        span: Span::new(file, token.start..token.end),
-                    });
-                } else {
-                    text.extend_from_slice(&piece);
-                }
+/// Adds the strings of a `ValueList` to the arena and returns their range.
+fn lower_values(tree: &SyntaxTree, file: FileId, list: NodeId, arena: &mut Arena) -> Range<usize> {
+    let first = arena.strings.len();
+    for value in tree.child_nodes(list) {
+        if tree.kind(value) != NodeKind::Value {
+            continue;
+        }
+        let text_start = arena.text.len();
+        let vars_start = arena.vars.len();
+        for index in tree.token_range(value) {
+            let token = tree.tokens()[index];
+            if !token.kind.is_piece() {
+                continue;
             }
-            let range = tree.byte_range(value);
-            CfString {
-                text,
-                vars,
-                span: Span::new(file, range.start as u32..range.end as u32),
+            let piece = tree.token_text(index as u32);
+            if token.kind.is_variable() {
+                let name_start = arena.names.len();
+                piece_value_into(token.kind, piece, &mut arena.names);
+                arena.vars.push(VarRef {
+                    name: name_start..arena.names.len(),
+                    pos: arena.text.len() - text_start,
+                    span: Span::new(file, token.start..token.end),
+                });
+            } else {
+                piece_value_into(token.kind, piece, &mut arena.text);
             }
-        })
-        .collect()
+        }
+        let range = tree.byte_range(value);
+        arena.strings.push(CfString {
+            text: text_start..arena.text.len(),
+            vars: vars_start..arena.vars.len(),
+            span: Span::new(file, range.start as u32..range.end as u32),
+        });
+    }
+    first..arena.strings.len()
 }
 
 // ---------------------------------------------------------------------------
@@ -870,11 +966,89 @@ fn reserved_names(target: Target) -> &'static [&'static str] {
     }
 }
 
+/// [`reserved_names`] grouped by length, to find the one a name matches
+/// without trying them all.
+struct ReservedNames {
+    names: &'static [&'static str],
+    /// Indexes into `names`, by name length.
+    by_len: Vec<Vec<usize>>,
+    /// Indexes of the names with a `no` component ([`has_no_component`]).
+    with_no: Vec<usize>,
+}
+
+impl ReservedNames {
+    fn new(target: Target) -> Self {
+        let names = reserved_names(target);
+        let mut by_len: Vec<Vec<usize>> = Vec::new();
+        for (index, name) in names.iter().enumerate() {
+            if by_len.len() <= name.len() {
+                by_len.resize_with(name.len() + 1, Vec::new);
+            }
+            by_len[name.len()].push(index);
+        }
+        let with_no = (0..names.len())
+            .filter(|&index| has_no_component(names[index].as_bytes()))
+            .collect();
+        ReservedNames {
+            names,
+            by_len,
+            with_no,
+        }
+    }
+
+    /// The first reserved name that `name` is (by [`equal_opts`]), given
+    /// whether `name` has a `no` component.
+    fn find(&self, name: &[u8], has_no: bool) -> Option<&'static str> {
+        let len = name.len();
+        let mut first: Option<usize> = None;
+        let mut consider = |index: usize| {
+            if first.is_none_or(|first| index < first)
+                && equal_opts(name, self.names[index].as_bytes())
+            {
+                first = Some(index);
+            }
+        };
+        self.by_len
+            .get(len)
+            .into_iter()
+            .flatten()
+            .for_each(|&i| consider(i));
+        // A name two bytes apart matches only if the longer one has a `no`
+        // component.
+        if has_no && len >= 2 {
+            self.by_len
+                .get(len - 2)
+                .into_iter()
+                .flatten()
+                .for_each(|&i| consider(i));
+        }
+        for &index in &self.with_no {
+            if self.names[index].len() == len + 2 {
+                consider(index);
+            }
+        }
+        first.map(|index| self.names[index])
+    }
+}
+
 /// jail(8)'s `equalopts`: the same parameter, allowing a `no` prefix on the
 /// whole name or on any component after a common dotted prefix.
+#[inline]
 pub fn equal_opts(a: &[u8], b: &[u8]) -> bool {
-    if a == b {
-        return true;
+    // Only names of the same length or two bytes (one `no`) apart match.
+    match a.len().abs_diff(b.len()) {
+        0 => a.last() == b.last() && a == b,
+        2 => equal_opts_with_no(a, b),
+        _ => false,
+    }
+}
+
+/// [`equal_opts`] for names two bytes apart: whether one is the other with
+/// a `no` in front of it or of a component after a common prefix.
+fn equal_opts_with_no(a: &[u8], b: &[u8]) -> bool {
+    let longer = if a.len() > b.len() { a } else { b };
+    if !has_no_component(longer) {
+        return false;
     }
     let no_equal = |x: &[u8], y: &[u8]| x.starts_with(b"no") && &x[2..] == y;
     if no_equal(a, b) || no_equal(b, a) {
@@ -893,6 +1067,21 @@ pub fn equal_opts(a: &[u8], b: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// `a == b` for names: a byte loop, cheaper than a library call for the
+/// short names of parameters and variables.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Whether a dotted component of `name` starts with `no`: of two names
+/// that [`equal_opts`] matches but that differ, the longer one has one.
+fn has_no_component(name: &[u8]) -> bool {
+    name.starts_with(b"no")
+        || name
+            .windows(3)
+            .any(|w| w[0] == b'.' && w[1] == b'n' && w[2] == b'o')
 }
 
 /// jail(8)'s `wild_jail_name`: a `*` forming a whole dotted component.
@@ -932,11 +1121,155 @@ pub fn is_numeric_name(name: &[u8]) -> bool {
     !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) && digits.iter().any(|&d| d != b'0')
 }
 
+/// One value of an entry while it is assembled: the text expanded so far
+/// and the references still to substitute. The text is borrowed from the
+/// lowered statement until a substitution changes it, so values shared by
+/// many jails (top-level and wildcard statements) are copied only once,
+/// into the final [`Value`].
+#[derive(Clone, Debug)]
+struct PendingValue<'r> {
+    text: Cow<'r, [u8]>,
+    /// References not substituted yet, in order.
+    vars: &'r [VarRef],
+    /// The names the references point into ([`Arena::names`]).
+    names: &'r [u8],
+    /// Bytes inserted into `text` so far, which moves the positions of the
+    /// remaining references.
+    shift: usize,
+    span: Span,
+}
+
+impl<'r> PendingValue<'r> {
+    fn new(arena: &'r Arena, string: &'r CfString) -> Self {
+        PendingValue {
+            text: Cow::Borrowed(&arena.text[string.text.clone()]),
+            vars: &arena.vars[string.vars.clone()],
+            names: &arena.names,
+            shift: 0,
+            span: string.span.clone(),
+        }
+    }
+
+    /// A value without references.
+    fn literal(text: Cow<'r, [u8]>, span: Span) -> Self {
+        PendingValue {
+            text,
+            vars: &[],
+            names: &[],
+            shift: 0,
+            span,
+        }
+    }
+
+    /// Inserts `bytes` where the first remaining reference stood; `extra`
+    /// is how many bytes the later references are expected to add.
+    fn substitute_first(&mut self, bytes: &[u8], extra: usize) {
+        let var = &self.vars[0];
+        let pos = (var.pos + self.shift).min(self.text.len());
+        match &mut self.text {
+            Cow::Owned(text) => {
+                text.reserve_exact(bytes.len());
+                text.extend_from_slice(bytes);
+                text[pos..].rotate_right(bytes.len());
+            }
+            Cow::Borrowed(old) => {
+                let mut text = Vec::with_capacity(old.len() + bytes.len() + extra);
+                text.extend_from_slice(&old[..pos]);
+                text.extend_from_slice(bytes);
+                text.extend_from_slice(&old[pos..]);
+                self.text = Cow::Owned(text);
+            }
+        }
+        self.shift += bytes.len();
+    }
+
+    fn into_value(self) -> Value {
+        Value {
+            text: self.text.into_owned(),
+            span: Some(self.span),
+        }
+    }
+}
+
+/// An entry's values. Most entries have one, kept inline: a jail's
+/// assembly then allocates little beyond its final parameters.
+#[derive(Clone, Debug, Default)]
+struct Values<'r> {
+    first: Option<PendingValue<'r>>,
+    /// The values after the first; empty while there is no first.
+    rest: Vec<PendingValue<'r>>,
+}
+
+impl<'r> Values<'r> {
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn clear(&mut self) {
+        self.first = None;
+        self.rest.clear();
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &PendingValue<'r>> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    fn extend(&mut self, values: impl IntoIterator<Item = PendingValue<'r>>) {
+        let mut values = values.into_iter();
+        if self.first.is_none() {
+            self.first = values.next();
+        }
+        self.rest.extend(values);
+    }
+
+    /// Inserts `values` after the value at `index`.
+    fn insert_after(&mut self, index: usize, values: impl IntoIterator<Item = PendingValue<'r>>) {
+        self.rest.splice(index..index, values);
+    }
+
+    fn into_values(self) -> Vec<Value> {
+        let mut values = Vec::with_capacity(self.len());
+        values.extend(
+            self.first
+                .into_iter()
+                .chain(self.rest)
+                .map(PendingValue::into_value),
+        );
+        values
+    }
+}
+
+impl<'r> std::ops::Index<usize> for Values<'r> {
+    type Output = PendingValue<'r>;
+
+    fn index(&self, index: usize) -> &PendingValue<'r> {
+        match index {
+            0 => self.first.as_ref().expect("index in bounds"),
+            _ => &self.rest[index - 1],
+        }
+    }
+}
+
+impl std::ops::IndexMut<usize> for Values<'_> {
+    fn index_mut(&mut self, index: usize) -> &mut Self::Output {
+        match index {
+            0 => self.first.as_mut().expect("index in bounds"),
+            _ => &mut self.rest[index - 1],
+        }
+    }
+}
+
 /// One entry of a jail's parameter list while it is assembled.
 #[derive(Clone, Debug)]
-struct Entry {
-    name: Vec<u8>,
-    values: Vec<CfString>,
+struct Entry<'r> {
+    name: &'r [u8],
+    /// Whether `name` has a `no` component ([`has_no_component`]).
+    has_no: bool,
+    values: Values<'r>,
     is_var: bool,
     immutable: bool,
     bad: bool,
@@ -944,36 +1277,100 @@ struct Entry {
     span: Option<Span>,
 }
 
+impl Entry<'_> {
+    /// [`equal_opts`] with the entry's name, given whether `name` has a
+    /// `no` component: names of equal length must be equal, and names two
+    /// bytes apart can only match if one of them has a `no` component.
+    fn matches(&self, name: &[u8], has_no: bool) -> bool {
+        match self.name.len().abs_diff(name.len()) {
+            0 => same_name(self.name, name),
+            2 => (self.has_no || has_no) && equal_opts(self.name, name),
+            _ => false,
+        }
+    }
+}
+
 /// jail(8)'s per-jail slots for `name` and `jid` (`intparams[KP_NAME]`,
 /// `intparams[KP_JID]`): which entry holds them, by position-independent id.
-struct JailList {
-    entries: Vec<Entry>,
+struct JailList<'r> {
+    entries: Vec<Entry<'r>>,
     name_slot: bool,
     jid_slot: bool,
     failed: bool,
 }
 
-struct Assembly<'a> {
-    target: Target,
-    jail_name: &'a [u8],
-    name_span: Option<Span>,
-    diagnostics: &'a mut Vec<Diagnostic>,
+impl JailList<'_> {
+    /// The parameters, without the variables, in order.
+    fn into_params(mut self) -> Vec<Param> {
+        let mut params = Vec::with_capacity(self.entries.iter().filter(|e| !e.is_var).count());
+        for entry in self.entries.iter_mut().filter(|e| !e.is_var) {
+            params.push(Param {
+                name: entry.name.to_vec(),
+                values: std::mem::take(&mut entry.values).into_values(),
+                span: entry.span.take(),
+            });
+        }
+        params
+    }
 }
 
-fn assemble(records: &[Record], target: Target, diagnostics: &mut Vec<Diagnostic>) -> Vec<Jail> {
-    let wild: Vec<usize> = (0..records.len())
-        .filter(|&i| is_wildcard_name(&records[i].name))
-        .collect();
-    let mut jails = Vec::new();
-    for (seq, record) in records.iter().enumerate() {
-        if is_wildcard_name(&record.name) {
-            continue;
+/// A record's statements, lowered.
+#[derive(Default)]
+struct Lowered {
+    arena: Arena,
+    statements: Vec<Statement>,
+}
+
+impl Lowered {
+    /// Lowers `statements`, replacing what was lowered before.
+    fn lower(&mut self, statements: &[StatementRef], sources: &Sources, reserved: &ReservedNames) {
+        self.arena.clear();
+        self.statements.clear();
+        for statement in statements {
+            let tree = &sources.get(statement.file).parse.tree;
+            if let Some(lowered) = lower_statement(
+                tree,
+                statement.file,
+                statement.node,
+                reserved,
+                &mut self.arena,
+            ) {
+                self.statements.push(lowered);
+            }
         }
+    }
+}
+
+/// A wildcard record (including the global pseudo-jail), lowered once for
+/// all the jails it applies to.
+struct Wildcard {
+    seq: usize,
+    name: Vec<u8>,
+    lowered: Lowered,
+}
+
+/// What the wildcards that come before a jail's own statements give the
+/// jail. It is the same for every jail with the same identity parameter and
+/// the same such wildcards, unless they report a problem (which names the
+/// jail, so it is not cached).
+struct Prefix<'w> {
+    identity_is_jid: bool,
+    /// Indexes of the wildcards.
+    wildcards: Vec<usize>,
+    /// The entries after the identity parameter; `None` when the wildcards
+    /// report a problem.
+    entries: Option<Vec<Entry<'w>>>,
+    name_slot: bool,
+    jid_slot: bool,
+}
+
+impl<'w> Prefix<'w> {
+    fn new(wild: &'w [Wildcard], wildcards: &[usize], identity_is_jid: bool) -> Self {
+        let mut diagnostics = Vec::new();
         let mut asm = Assembly {
-            target,
-            jail_name: &record.name,
-            name_span: record.name_span.clone(),
-            diagnostics,
+            jail_name: b"",
+            name_span: None,
+            diagnostics: &mut diagnostics,
         };
         let mut list = JailList {
             entries: Vec::new(),
@@ -981,58 +1378,129 @@ fn assemble(records: &[Record], target: Target, diagnostics: &mut Vec<Diagnostic
             jid_slot: false,
             failed: false,
         };
+        asm.add_identity(&mut list, identity_is_jid);
+        for &w in wildcards {
+            asm.add_statements(&mut list, &wild[w].lowered);
+        }
+        let clean = diagnostics.is_empty() && !list.failed;
+        Prefix {
+            identity_is_jid,
+            wildcards: wildcards.to_vec(),
+            entries: clean.then(|| list.entries.split_off(1)),
+            name_slot: list.name_slot,
+            jid_slot: list.jid_slot,
+        }
+    }
+}
+
+struct Assembly<'r, 'd> {
+    jail_name: &'r [u8],
+    name_span: Option<Span>,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+fn assemble(
+    records: Vec<Record>,
+    sources: &Sources,
+    target: Target,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Jail> {
+    let reserved = ReservedNames::new(target);
+    let wild: Vec<Wildcard> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, record)| is_wildcard_name(&record.name))
+        .map(|(seq, record)| {
+            let mut lowered = Lowered::default();
+            lowered.lower(&record.statements, sources, &reserved);
+            Wildcard {
+                seq,
+                name: record.name.clone(),
+                lowered,
+            }
+        })
+        .collect();
+    let wild_statements: usize = wild.iter().map(|w| w.lowered.statements.len()).sum();
+    let mut jails = Vec::with_capacity(records.len() - wild.len());
+    // Reused for every jail's own statements.
+    let mut own = Lowered::default();
+    // The wildcards that come before this jail's own statements and before
+    // the previous jail's, and what they give a jail.
+    let (mut before, mut previous) = (Vec::new(), Vec::new());
+    let mut prefix: Option<Prefix> = None;
+    for (seq, record) in records.into_iter().enumerate() {
+        if is_wildcard_name(&record.name) {
+            continue;
+        }
+        own.lower(&record.statements, sources, &reserved);
+        let mut asm = Assembly {
+            jail_name: &record.name,
+            name_span: record.name_span.clone(),
+            diagnostics,
+        };
+        let mut list = JailList {
+            entries: Vec::with_capacity(2 + own.statements.len() + wild_statements),
+            name_slot: false,
+            jid_slot: false,
+            failed: false,
+        };
         let identity_is_jid = is_numeric_name(&record.name);
         asm.add_identity(&mut list, identity_is_jid);
-        let mut did_self = false;
-        for &w in &wild {
-            if seq < w && !did_self {
-                for statement in &record.statements {
-                    asm.add_statement(&mut list, statement);
-                }
-                did_self = true;
+        // Matching wildcards apply in record order, the jail's own
+        // statements at the jail's place among them.
+        let own_at = wild.partition_point(|w| w.seq < seq);
+        std::mem::swap(&mut before, &mut previous);
+        before.clear();
+        before.extend((0..own_at).filter(|&w| wildcard_matches(&record.name, &wild[w].name)));
+        let is_cached = |prefix: &Option<Prefix>| {
+            prefix
+                .as_ref()
+                .is_some_and(|p| p.identity_is_jid == identity_is_jid && p.wildcards == before)
+        };
+        if !is_cached(&prefix) && before == previous && !before.is_empty() {
+            // The second jail in a row with these wildcards: worth caching.
+            prefix = Some(Prefix::new(&wild, &before, identity_is_jid));
+        }
+        match prefix.as_ref().filter(|_| is_cached(&prefix)) {
+            Some(Prefix {
+                entries: Some(entries),
+                name_slot,
+                jid_slot,
+                ..
+            }) => {
+                list.entries.extend(entries.iter().cloned());
+                list.name_slot = *name_slot;
+                list.jid_slot = *jid_slot;
             }
-            if wildcard_matches(&record.name, &records[w].name) {
-                for statement in &records[w].statements {
-                    asm.add_statement(&mut list, statement);
+            _ => {
+                for &w in &before {
+                    asm.add_statements(&mut list, &wild[w].lowered);
                 }
             }
         }
-        if !did_self {
-            for statement in &record.statements {
-                asm.add_statement(&mut list, statement);
+        asm.add_statements(&mut list, &own);
+        for w in &wild[own_at..] {
+            if wildcard_matches(&record.name, &w.name) {
+                asm.add_statements(&mut list, &w.lowered);
             }
         }
         if target.backfills_numeric_name() && !list.name_slot {
             asm.add_identity(&mut list, false);
         }
         asm.expand(&mut list);
+        let failed = list.failed;
+        let params = list.into_params();
         jails.push(Jail {
-            name: record.name.clone(),
-            name_span: record.name_span.clone(),
-            params: list
-                .entries
-                .into_iter()
-                .filter(|e| !e.is_var)
-                .map(|e| Param {
-                    name: e.name,
-                    values: e
-                        .values
-                        .into_iter()
-                        .map(|s| Value {
-                            text: s.text,
-                            span: Some(s.span),
-                        })
-                        .collect(),
-                    span: e.span,
-                })
-                .collect(),
-            failed: list.failed,
+            name: record.name,
+            name_span: record.name_span,
+            params,
+            failed,
         });
     }
     jails
 }
 
-impl Assembly<'_> {
+impl<'r> Assembly<'r, '_> {
     fn warn(
         &mut self,
         list: &mut JailList,
@@ -1063,23 +1531,24 @@ impl Assembly<'_> {
     }
 
     /// The implicit `name` or `jid` parameter from the block name.
-    fn add_identity(&mut self, list: &mut JailList, jid: bool) {
-        let (name, slot) = if jid {
-            ("jid", &mut list.jid_slot)
+    fn add_identity(&mut self, list: &mut JailList<'r>, jid: bool) {
+        let (name, slot): (&'static [u8], _) = if jid {
+            (b"jid", &mut list.jid_slot)
         } else {
-            ("name", &mut list.name_slot)
+            (b"name", &mut list.name_slot)
         };
         *slot = true;
+        let span = self
+            .name_span
+            .clone()
+            .unwrap_or_else(|| Span::new(FileId(0), 0..0));
         list.entries.push(Entry {
-            name: name.as_bytes().to_vec(),
-            values: vec![CfString {
-                text: self.jail_name.to_vec(),
-                vars: Vec::new(),
-                span: self
-                    .name_span
-                    .clone()
-                    .unwrap_or_else(|| Span::new(FileId(0), 0..0)),
-            }],
+            name,
+            has_no: false,
+            values: Values {
+                first: Some(PendingValue::literal(Cow::Borrowed(self.jail_name), span)),
+                rest: Vec::new(),
+            },
             is_var: false,
             immutable: true,
             bad: false,
@@ -1088,19 +1557,33 @@ impl Assembly<'_> {
         });
     }
 
+    /// [`Assembly::add_statement`] for each statement of a record.
+    fn add_statements(&mut self, list: &mut JailList<'r>, record: &'r Lowered) {
+        for statement in &record.statements {
+            self.add_statement(list, &record.arena, statement);
+        }
+    }
+
     /// jail(8)'s `add_param` for a statement.
-    fn add_statement(&mut self, list: &mut JailList, statement: &Statement) {
+    fn add_statement(
+        &mut self,
+        list: &mut JailList<'r>,
+        arena: &'r Arena,
+        statement: &'r Statement,
+    ) {
+        let name = arena.name(&statement.name);
+        let values = &arena.strings[statement.values.clone()];
         let found = list
             .entries
             .iter()
-            .position(|e| equal_opts(&e.name, &statement.name));
+            .position(|e| e.matches(name, statement.has_no));
         match found {
             Some(index) => {
                 let entry = &list.entries[index];
                 if entry.is_var != statement.is_var {
                     let message = format!(
                         "variable \"${}\" cannot have the same name as a parameter.",
-                        String::from_utf8_lossy(&statement.name)
+                        String::from_utf8_lossy(name)
                     );
                     let secondary = entry.span.clone();
                     self.warn(
@@ -1121,7 +1604,7 @@ impl Assembly<'_> {
                 if entry.immutable {
                     let message = format!(
                         "cannot redefine parameter \"{}\".",
-                        String::from_utf8_lossy(&entry.name)
+                        String::from_utf8_lossy(entry.name)
                     );
                     self.warn(
                         list,
@@ -1133,33 +1616,36 @@ impl Assembly<'_> {
                     return;
                 }
                 let entry = &mut list.entries[index];
-                if entry.name != statement.name {
-                    entry.name = statement.name.clone();
-                }
-                if !statement.append || statement.values.is_empty() {
+                entry.name = name;
+                entry.has_no = statement.has_no;
+                if !statement.append || values.is_empty() {
                     entry.values.clear();
                 }
-                entry.values.extend(statement.values.iter().cloned());
+                entry
+                    .values
+                    .extend(values.iter().map(|v| PendingValue::new(arena, v)));
                 entry.span = Some(statement.span.clone());
             }
             None => {
                 list.entries.push(Entry {
-                    name: statement.name.clone(),
-                    values: statement.values.clone(),
+                    name,
+                    has_no: statement.has_no,
+                    values: {
+                        let mut pending = Values::default();
+                        pending.extend(values.iter().map(|v| PendingValue::new(arena, v)));
+                        pending
+                    },
                     is_var: statement.is_var,
                     immutable: false,
                     bad: false,
                     gen: 0,
                     span: Some(statement.span.clone()),
                 });
-                let reserved = reserved_names(self.target)
-                    .iter()
-                    .find(|r| equal_opts(&statement.name, r.as_bytes()));
-                if let Some(&reserved) = reserved {
+                if let Some(reserved) = statement.reserved {
                     if statement.is_var {
                         let message = format!(
                             "variable \"${}\" cannot have the same name as a parameter.",
-                            String::from_utf8_lossy(&statement.name)
+                            String::from_utf8_lossy(name)
                         );
                         self.warn(
                             list,
@@ -1190,7 +1676,7 @@ impl Assembly<'_> {
     /// jail(8)'s variable resolution, step for step: entries are expanded
     /// in list order; an entry whose value still holds references is moved
     /// in front of the entry that needs it and expanded first.
-    fn expand(&mut self, list: &mut JailList) {
+    fn expand(&mut self, list: &mut JailList<'r>) {
         let mut pgen: u32 = 0;
         let mut p = 0;
         while p < list.entries.len() {
@@ -1199,9 +1685,12 @@ impl Assembly<'_> {
             'find_vars: loop {
                 let mut s = 0;
                 while s < list.entries[p].values.len() {
-                    while !list.entries[p].values[s].vars.is_empty() {
-                        let var = list.entries[p].values[s].vars[0].clone();
-                        match self.resolve(list, p, s, &var, pgen) {
+                    // These borrow the lowered records, not the list.
+                    let value = &list.entries[p].values[s];
+                    let (vars, names): (&'r [VarRef], &'r [u8]) = (value.vars, value.names);
+                    for (done, var) in vars.iter().enumerate() {
+                        let name = &names[var.name.clone()];
+                        match self.resolve(list, p, s, name, &var.span, pgen) {
                             Resolution::Done => {}
                             Resolution::Move(vp) => {
                                 list.entries[vp].gen = pgen;
@@ -1212,7 +1701,7 @@ impl Assembly<'_> {
                                 continue 'find_vars;
                             }
                         }
-                        list.entries[p].values[s].vars.remove(0);
+                        list.entries[p].values[s].vars = &vars[done + 1..];
                     }
                     s += 1;
                 }
@@ -1226,25 +1715,31 @@ impl Assembly<'_> {
     /// or reports why it cannot be.
     fn resolve(
         &mut self,
-        list: &mut JailList,
+        list: &mut JailList<'r>,
         p: usize,
         s: usize,
-        var: &VarRef,
+        var_name: &[u8],
+        var_span: &Span,
         pgen: u32,
     ) -> Resolution {
         let found = list
             .entries
             .iter()
-            .position(|e| e.name == var.name)
+            .position(|e| same_name(e.name, var_name))
             .filter(|&i| !list.entries[i].values.is_empty());
-        let param_name = String::from_utf8_lossy(&list.entries[p].name).into_owned();
-        let var_name = String::from_utf8_lossy(&var.name).into_owned();
+        let names = |list: &JailList| {
+            (
+                String::from_utf8_lossy(list.entries[p].name).into_owned(),
+                String::from_utf8_lossy(var_name).into_owned(),
+            )
+        };
         let Some(vp) = found else {
+            let (param_name, var_name) = names(list);
             self.warn(
                 list,
                 "undefined-variable",
                 format!("{param_name}: variable \"{var_name}\" not found"),
-                Some(var.span.clone()),
+                Some(var_span.clone()),
                 Some("define it (`$name = value;`) at top level, in a matching wildcard block or in this jail; a parameter given without a value cannot be referenced"),
             );
             mark_bad(list, pgen);
@@ -1256,11 +1751,12 @@ impl Assembly<'_> {
             return Resolution::Done;
         }
         if list.entries[vp].gen == pgen {
+            let (_, var_name) = names(list);
             self.warn(
                 list,
                 "variable-loop",
                 format!("{var_name}: variable loop"),
-                Some(var.span.clone()),
+                Some(var_span.clone()),
                 Some("a variable refers to itself, directly or through other variables; `$x = \"$x/more\"` does not append"),
             );
             mark_bad(list, pgen);
@@ -1269,38 +1765,49 @@ impl Assembly<'_> {
         if list.entries[vp].values.iter().any(|v| !v.vars.is_empty()) {
             return Resolution::Move(vp);
         }
-        let referenced = &list.entries[vp].values;
-        let target_string = &list.entries[p].values[s];
-        if referenced.len() > 1 && (!target_string.text.is_empty() || target_string.vars.len() > 1)
-        {
+        // The first substitution into a string allocates its text: make
+        // room for what the later references will add too, if known.
+        let string = &list.entries[p].values[s];
+        let extra = match string.text {
+            Cow::Borrowed(_) => string.vars[1..]
+                .iter()
+                .filter_map(|var| {
+                    let name = &string.names[var.name.clone()];
+                    let entry = list.entries.iter().find(|e| same_name(e.name, name))?;
+                    Some(entry.values.first.as_ref()?.text.len())
+                })
+                .sum(),
+            Cow::Owned(_) => 0,
+        };
+        // `vp != p`: entry `p` has generation `pgen`, a loop otherwise.
+        let (referenced, entry) = if vp < p {
+            let (before, from_p) = list.entries.split_at_mut(p);
+            (&before[vp], &mut from_p[0])
+        } else {
+            let (to_vp, from_vp) = list.entries.split_at_mut(vp);
+            (&from_vp[0], &mut to_vp[p])
+        };
+        let string = &entry.values[s];
+        if referenced.values.len() > 1 && (!string.text.is_empty() || string.vars.len() > 1) {
+            let (param_name, _) = names(list);
             self.warn(
                 list,
                 "array-inline",
                 format!("{param_name}: array cannot be substituted inline"),
-                Some(var.span.clone()),
+                Some(var_span.clone()),
                 Some("a variable with several values can only stand alone as a whole value (`ip4.addr = $addrs;`)"),
             );
             mark_bad(list, pgen);
             return Resolution::Done;
         }
-        let first = referenced[0].text.clone();
-        let rest: Vec<CfString> = referenced[1..]
-            .iter()
-            .map(|v| CfString {
-                text: v.text.clone(),
-                vars: Vec::new(),
-                span: v.span.clone(),
-            })
-            .collect();
-        let string = &mut list.entries[p].values[s];
-        let pos = var.pos.min(string.text.len());
-        string.text.splice(pos..pos, first.iter().copied());
-        for later in string.vars.iter_mut().skip(1) {
-            later.pos += first.len();
-        }
-        let values = &mut list.entries[p].values;
-        for (offset, extra) in rest.into_iter().enumerate() {
-            values.insert(s + 1 + offset, extra);
+        entry.values[s].substitute_first(&referenced.values[0].text, extra);
+        if referenced.values.len() > 1 {
+            let rest = referenced
+                .values
+                .iter()
+                .skip(1)
+                .map(|v| PendingValue::literal(v.text.clone(), v.span.clone()));
+            entry.values.insert_after(s, rest);
         }
         Resolution::Done
     }

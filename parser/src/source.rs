@@ -7,6 +7,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use crate::lexer::{splat, zero_bytes};
 use crate::parser::Parse;
 
 /// Index of a file in [`Sources`].
@@ -47,12 +48,29 @@ pub struct LineIndex {
 impl LineIndex {
     /// Indexes `text` (lines end at `\n`; a CR before it is part of the line).
     pub fn new(text: &[u8]) -> Self {
-        let mut starts = vec![0];
+        // Lines of configuration files are rarely shorter than this.
+        let mut starts = Vec::with_capacity(text.len() / 24 + 1);
+        starts.push(0);
+        // Eight bytes at a time: the high bit of each byte of `newlines` is
+        // set exactly where the byte is a newline.
+        let mut words = text.chunks_exact(8);
+        for (index, word) in words.by_ref().enumerate() {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            let mut newlines = zero_bytes(word ^ splat(b'\n'));
+            while newlines != 0 {
+                let offset = index * 8 + newlines.trailing_zeros() as usize / 8;
+                starts.push(offset as u32 + 1);
+                newlines &= newlines - 1;
+            }
+        }
+        let tail = text.len() - words.remainder().len();
         starts.extend(
-            text.iter()
+            words
+                .remainder()
+                .iter()
                 .enumerate()
                 .filter(|(_, &b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
+                .map(|(i, _)| (tail + i) as u32 + 1),
         );
         LineIndex { starts }
     }
@@ -165,5 +183,27 @@ mod tests {
         assert_eq!(index.line_col(8), LineCol { line: 4, column: 1 });
         assert_eq!(index.line_col(9), LineCol { line: 4, column: 2 });
         assert_eq!(index.line_count(), 4);
+    }
+
+    #[test]
+    fn line_starts_match_a_byte_loop() {
+        // Newlines at every position of an eight-byte word, next to bytes
+        // that differ from `\n` in one bit (`\x0b`, `\x8a`) and to NULs.
+        let text: Vec<u8> = (0..200u32)
+            .map(|i| match i % 7 {
+                0 => b'\n',
+                1 => 0x0b,
+                2 => 0x8a,
+                3 => 0,
+                _ => b'x',
+            })
+            .collect();
+        for len in 0..text.len() {
+            let text = &text[..len];
+            let expected: Vec<u32> = std::iter::once(0)
+                .chain((0..len).filter(|&i| text[i] == b'\n').map(|i| i as u32 + 1))
+                .collect();
+            assert_eq!(LineIndex::new(text).starts, expected);
+        }
     }
 }

@@ -39,9 +39,10 @@ pub enum NodeKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub u32);
 
+/// Where a node is. Its kind is kept apart (in `SyntaxTree::kinds`), so
+/// this packs into 12 bytes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct NodeData {
-    pub(crate) kind: NodeKind,
     pub(crate) tokens: (u32, u32),
     /// Index just past this node's subtree in preorder.
     pub(crate) subtree_end: u32,
@@ -53,6 +54,8 @@ pub struct SyntaxTree {
     pub(crate) text: Vec<u8>,
     pub(crate) tokens: Vec<Token>,
     pub(crate) nodes: Vec<NodeData>,
+    /// The kind of each node, by index.
+    pub(crate) kinds: Vec<NodeKind>,
 }
 
 /// A child of a node: either a node or a token that belongs directly to it.
@@ -87,7 +90,7 @@ impl SyntaxTree {
 
     /// A node's kind.
     pub fn kind(&self, node: NodeId) -> NodeKind {
-        self.nodes[node.0 as usize].kind
+        self.kinds[node.0 as usize]
     }
 
     /// A node's token index range.
@@ -131,28 +134,24 @@ impl SyntaxTree {
 
     /// Direct children (nodes and the tokens owned by this node), in order.
     pub fn children(&self, node: NodeId) -> Vec<Element> {
-        let mut out = Vec::new();
-        let mut token = self.token_range(node).start;
-        for child in self.child_nodes(node) {
-            let range = self.token_range(child);
-            while token < range.start {
-                out.push(Element::Token(token as u32));
-                token += 1;
-            }
-            out.push(Element::Node(child));
-            token = token.max(range.end);
+        self.child_elements(node).collect()
+    }
+
+    /// Like [`SyntaxTree::children`], without collecting them.
+    pub fn child_elements(&self, node: NodeId) -> Children<'_> {
+        let tokens = self.token_range(node);
+        Children {
+            tree: self,
+            nodes: self.child_nodes(node),
+            next_node: None,
+            token: tokens.start,
+            end: tokens.end,
         }
-        let end = self.token_range(node).end;
-        while token < end {
-            out.push(Element::Token(token as u32));
-            token += 1;
-        }
-        out
     }
 
     /// Tokens owned directly by `node` (not by a child node).
     pub fn direct_tokens(&self, node: NodeId) -> impl Iterator<Item = u32> + '_ {
-        self.children(node).into_iter().filter_map(|e| match e {
+        self.child_elements(node).filter_map(|e| match e {
             Element::Token(t) => Some(t),
             Element::Node(_) => None,
         })
@@ -167,6 +166,12 @@ impl SyntaxTree {
     /// The first direct child node of the given kind.
     pub fn child_node(&self, node: NodeId, kind: NodeKind) -> Option<NodeId> {
         self.child_nodes(node).find(|&n| self.kind(n) == kind)
+    }
+
+    /// The node just after `node`'s subtree in preorder: its next sibling,
+    /// if it has one.
+    pub fn subtree_end(&self, node: NodeId) -> NodeId {
+        NodeId(self.nodes[node.0 as usize].subtree_end)
     }
 
     /// Every node in preorder.
@@ -234,16 +239,57 @@ impl Iterator for ChildNodes<'_> {
     }
 }
 
+/// Iterator over a node's direct children: its child nodes and the tokens
+/// it owns itself, in order.
+pub struct Children<'a> {
+    tree: &'a SyntaxTree,
+    nodes: ChildNodes<'a>,
+    /// The next child node and its first token, once looked up.
+    next_node: Option<(NodeId, usize)>,
+    /// The next token not yet returned or skipped.
+    token: usize,
+    end: usize,
+}
+
+impl Iterator for Children<'_> {
+    type Item = Element;
+
+    fn next(&mut self) -> Option<Element> {
+        if self.next_node.is_none() {
+            self.next_node = self
+                .nodes
+                .next()
+                .map(|child| (child, self.tree.token_range(child).start));
+        }
+        match self.next_node {
+            Some((_, start)) if self.token < start => {}
+            Some((child, _)) => {
+                self.next_node = None;
+                self.token = self.token.max(self.tree.token_range(child).end);
+                return Some(Element::Node(child));
+            }
+            None if self.token < self.end => {}
+            None => return None,
+        }
+        self.token += 1;
+        Some(Element::Token(self.token as u32 - 1))
+    }
+}
+
 /// Builds a [`SyntaxTree`] in preorder while the parser walks the tokens.
 pub(crate) struct TreeBuilder {
     nodes: Vec<NodeData>,
+    kinds: Vec<NodeKind>,
     open: Vec<u32>,
 }
 
 impl TreeBuilder {
     pub(crate) fn new(token_estimate: usize) -> Self {
+        // Configurations have about two nodes for every five tokens.
+        let nodes = token_estimate / 2 + 1;
         TreeBuilder {
-            nodes: Vec::with_capacity(token_estimate / 3 + 1),
+            nodes: Vec::with_capacity(nodes),
+            kinds: Vec::with_capacity(nodes),
             open: Vec::new(),
         }
     }
@@ -252,10 +298,10 @@ impl TreeBuilder {
     pub(crate) fn start(&mut self, kind: NodeKind, at: usize) -> u32 {
         let index = self.nodes.len() as u32;
         self.nodes.push(NodeData {
-            kind,
             tokens: (at as u32, at as u32),
             subtree_end: index + 1,
         });
+        self.kinds.push(kind);
         self.open.push(index);
         index
     }
@@ -272,7 +318,7 @@ impl TreeBuilder {
 
     /// Changes the kind of an open or finished node.
     pub(crate) fn set_kind(&mut self, index: u32, kind: NodeKind) {
-        self.nodes[index as usize].kind = kind;
+        self.kinds[index as usize] = kind;
     }
 
     pub(crate) fn build(mut self, text: Vec<u8>, tokens: Vec<Token>) -> SyntaxTree {
@@ -284,6 +330,7 @@ impl TreeBuilder {
             text,
             tokens,
             nodes: self.nodes,
+            kinds: self.kinds,
         }
     }
 }

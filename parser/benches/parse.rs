@@ -1,0 +1,95 @@
+//! Throughput (MB/s) of the parser crate on a large generated VNET host
+//! (`fixtures/large/vnet.rs`), 5,000 jails (≈ 2.76 MB):
+//!
+//! * `lex`: [`lexer::lex`];
+//! * `parse`: the lossless tree ([`parser::parse_owned`]);
+//! * `load`: [`Config::load`] from memory: parse, model and expansion;
+//! * `jail_e`: `load`, then the `jail -e` output ([`dump::jail_e`]);
+//!
+//! and `load` on 50,000 jails, to check that it scales linearly.
+//!
+//! ```sh
+//! cargo bench -p jailconf-parser
+//! ```
+
+use std::hint::black_box;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
+use jailconf_parser::{dump, lexer, parser, Config, FileLoader, MainFile, Target};
+
+#[path = "../../fixtures/large/vnet.rs"]
+mod vnet;
+
+/// A loader for a single in-memory file: the generated configuration has
+/// no `.include`, so nothing is ever read.
+struct InMemory;
+
+impl FileLoader for InMemory {
+    fn read(&self, _path: &Path) -> io::Result<Vec<u8>> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+}
+
+/// Parses and evaluates `text` as `big.conf`.
+fn load(text: Vec<u8>) -> Config {
+    Config::load(
+        MainFile::from_path("big.conf", text),
+        &InMemory,
+        Target::V15,
+    )
+}
+
+fn small_host(c: &mut Criterion) {
+    let text = vnet::vnet_config(5_000).into_bytes();
+    let config = load(text.clone());
+    assert!(config.diagnostics.is_empty() && config.jails.len() == 5_000);
+    drop(config);
+
+    let mut group = c.benchmark_group("vnet-5000");
+    group.throughput(Throughput::BytesDecimal(text.len() as u64));
+    group.bench_function("lex", |b| {
+        b.iter(|| lexer::lex(black_box(&text), Target::V15))
+    });
+    group.bench_function("parse", |b| {
+        b.iter_batched(
+            || text.clone(),
+            |text| parser::parse_owned(text, Target::V15),
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("load", |b| {
+        b.iter_batched(|| text.clone(), load, BatchSize::LargeInput)
+    });
+    group.bench_function("jail_e", |b| {
+        b.iter_batched(
+            || text.clone(),
+            |text| dump::jail_e(&load(text), b" | "),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+fn large_host(c: &mut Criterion) {
+    let text = vnet::vnet_config(50_000).into_bytes();
+    let config = load(text.clone());
+    assert!(config.diagnostics.is_empty() && config.jails.len() == 50_000);
+    drop(config);
+
+    let mut group = c.benchmark_group("vnet-50000");
+    group.throughput(Throughput::BytesDecimal(text.len() as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("load", |b| {
+        b.iter_batched(|| text.clone(), load, BatchSize::LargeInput)
+    });
+    group.finish();
+}
+
+criterion_group!(benches, small_host, large_host);
+criterion_main!(benches);
