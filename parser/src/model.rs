@@ -214,6 +214,7 @@ impl Config {
                 global: None,
                 diagnostics: Vec::new(),
                 fatal: false,
+                stopped: false,
                 includes: Vec::new(),
             };
             roots.push(FileId(builder.sources.len() as u32));
@@ -343,6 +344,9 @@ struct RecordBuilder<'a> {
     global: Option<usize>,
     diagnostics: Vec<Diagnostic>,
     fatal: bool,
+    /// jail(8) has exited: an include failed (missing file, glob failure,
+    /// include depth). Nothing after it is read.
+    stopped: bool,
     includes: Vec<IncludeDirective>,
 }
 
@@ -420,8 +424,12 @@ impl RecordBuilder<'_> {
                 diag = diag.with_secondary(Span::new(file, range.clone()), message.clone());
             }
             if Some(index) == first_reported {
-                diag =
-                    diag.with_jail_message(jail_syntax_message(&source.name, source.text(), error));
+                diag = diag.with_jail_message(jail_syntax_message(
+                    &source.name,
+                    source.text(),
+                    error,
+                    self.target,
+                ));
             }
             self.diagnostics.push(diag);
         }
@@ -441,6 +449,9 @@ impl RecordBuilder<'_> {
             root_base,
         )];
         while let Some((frame, _)) = stack.last_mut() {
+            if self.stopped {
+                break;
+            }
             if frame.next >= frame.end {
                 stack.pop();
                 continue;
@@ -602,6 +613,7 @@ impl RecordBuilder<'_> {
                     .with_jail_message("maximum include depth exceeded"),
                 );
                 // jail(8) exits here.
+                self.stopped = true;
                 return Vec::new();
             }
             let pattern = base.resolve(&arena.text[value.text.clone()]);
@@ -621,6 +633,7 @@ impl RecordBuilder<'_> {
                             String::from_utf8_lossy(&pattern)
                         )),
                     );
+                    self.stopped = true;
                     return Vec::new();
                 }
             };
@@ -717,7 +730,12 @@ pub fn io_message(error: &io::Error) -> String {
 }
 
 /// jail(8)'s message for the first syntax error of a file.
-fn jail_syntax_message(name: &str, text: &[u8], error: &parser::SyntaxError) -> String {
+fn jail_syntax_message(
+    name: &str,
+    text: &[u8],
+    error: &parser::SyntaxError,
+    target: Target,
+) -> String {
     let line_at = |offset: u32| {
         1 + text[..offset as usize]
             .iter()
@@ -729,7 +747,14 @@ fn jail_syntax_message(name: &str, text: &[u8], error: &parser::SyntaxError) -> 
             format!("{name} line {}: unterminated string", line_at(range.end))
         }
         (SyntaxErrorKind::UnterminatedComment, Some(range)) => {
-            format!("{name} line {}: unterminated comment", line_at(range.end))
+            // The 13-era scanner counts lines itself and reports where the
+            // comment starts; the newer one reports the end of the file.
+            let at = if target.new_grammar() {
+                range.end
+            } else {
+                range.start
+            };
+            format!("{name} line {}: unterminated comment", line_at(at))
         }
         (SyntaxErrorKind::UnterminatedVariable, Some(range)) => {
             format!("{name} line {}: unterminated variable", line_at(range.end))

@@ -182,27 +182,36 @@ impl SyntaxTree {
 
     /// A debug rendering: one line per node and token, indented.
     pub fn debug_dump(&self) -> String {
-        let mut out = String::new();
-        self.dump_node(self.root(), 0, &mut out);
-        out
-    }
-
-    fn dump_node(&self, node: NodeId, depth: usize, out: &mut String) {
         use std::fmt::Write;
-        let range = self.byte_range(node);
-        let _ = writeln!(
-            out,
-            "{:indent$}{:?}@{}..{}",
-            "",
-            self.kind(node),
-            range.start,
-            range.end,
-            indent = depth * 2
-        );
-        for element in self.children(node) {
-            match element {
-                Element::Node(child) => self.dump_node(child, depth + 1, out),
-                Element::Token(t) => {
+        // An explicit stack: nesting can be arbitrarily deep.
+        enum Step {
+            Open(NodeId, usize),
+            Token(u32, usize),
+        }
+        let mut out = String::new();
+        let mut stack = vec![Step::Open(self.root(), 0)];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Open(node, depth) => {
+                    let range = self.byte_range(node);
+                    let _ = writeln!(
+                        out,
+                        "{:indent$}{:?}@{}..{}",
+                        "",
+                        self.kind(node),
+                        range.start,
+                        range.end,
+                        indent = depth * 2
+                    );
+                    let children: Vec<Element> = self.children(node);
+                    for element in children.into_iter().rev() {
+                        stack.push(match element {
+                            Element::Node(child) => Step::Open(child, depth + 1),
+                            Element::Token(t) => Step::Token(t, depth + 1),
+                        });
+                    }
+                }
+                Step::Token(t, depth) => {
                     let token = self.tokens[t as usize];
                     let _ = writeln!(
                         out,
@@ -211,11 +220,12 @@ impl SyntaxTree {
                         token.kind,
                         if token.joined { "+" } else { "" },
                         String::from_utf8_lossy(self.token_text(t)),
-                        indent = (depth + 1) * 2
+                        indent = depth * 2
                     );
                 }
             }
         }
+        out
     }
 }
 

@@ -213,7 +213,6 @@ fn missing_semicolon_between_lines_is_one_error() {
 }
 
 #[test]
-#[ignore = "bug: on FreeBSD 13 jail(8) reports an unterminated comment at the line where it starts (spec §17.6), not at the end of the file"]
 fn unterminated_comment_line_on_13() {
     let text = b"web {\n}\n/* never closed\nx;\n".to_vec();
     let config = Config::load(
