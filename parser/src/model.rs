@@ -889,54 +889,9 @@ fn lower_values(tree: &SyntaxTree, file: FileId, list: NodeId, arena: &mut Arena
 // ---------------------------------------------------------------------------
 
 /// Names jail(8) knows itself (its `intparams` table, without the internal
-/// conversion entries). A variable may not be named like one of these.
+/// conversion entries), in table order. A variable may not be named like
+/// one of these. `zfs.dataset` joined the table in FreeBSD 15.0.
 fn reserved_names(target: Target) -> &'static [&'static str] {
-    const COMMON: &[&str] = &[
-        "allow.dying",
-        "command",
-        "depend",
-        "exec.clean",
-        "exec.consolelog",
-        "exec.fib",
-        "exec.jail_user",
-        "exec.poststart",
-        "exec.poststop",
-        "exec.prepare",
-        "exec.prestart",
-        "exec.prestop",
-        "exec.release",
-        "exec.created",
-        "exec.start",
-        "exec.stop",
-        "exec.system_jail_user",
-        "exec.system_user",
-        "exec.timeout",
-        "interface",
-        "ip_hostname",
-        "mount",
-        "mount.devfs",
-        "mount.fdescfs",
-        "mount.procfs",
-        "mount.fstab",
-        "stop.timeout",
-        "vnet.interface",
-        "allow.chflags",
-        "allow.mount",
-        "allow.raw_sockets",
-        "allow.set_hostname",
-        "allow.socket_af",
-        "allow.sysvipc",
-        "devfs_ruleset",
-        "host.hostname",
-        "ip4.addr",
-        "ip6.addr",
-        "jid",
-        "name",
-        "path",
-        "persist",
-        "securelevel",
-        "vnet",
-    ];
     const WITH_ZFS: &[&str] = &[
         "allow.dying",
         "command",
@@ -966,7 +921,6 @@ fn reserved_names(target: Target) -> &'static [&'static str] {
         "mount.fstab",
         "stop.timeout",
         "vnet.interface",
-        "zfs.dataset",
         "allow.chflags",
         "allow.mount",
         "allow.raw_sockets",
@@ -983,11 +937,14 @@ fn reserved_names(target: Target) -> &'static [&'static str] {
         "persist",
         "securelevel",
         "vnet",
+        // Only this name differs between releases; it stays last so that
+        // older releases use the table without it.
+        "zfs.dataset",
     ];
     if target >= Target::V15 {
         WITH_ZFS
     } else {
-        COMMON
+        &WITH_ZFS[..WITH_ZFS.len() - 1]
     }
 }
 
