@@ -48,6 +48,10 @@ pub enum Command {
     /// Run the language server: speaks LSP on standard input and output.
     #[command(after_help = crate::commands::lsp::HELP)]
     Lsp(crate::commands::lsp::LspArgs),
+    /// Generate shell completions or man pages (for packagers; see
+    /// docs/install.md).
+    #[command(hide = true)]
+    Generate(crate::commands::generate::GenerateArgs),
 }
 
 const LINT_HELP: &str = "\

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, CommandFactory, Parser};
 use codespan_reporting::term::termcolor::{self, Color, ColorSpec, StandardStream, WriteColor};
 use jailconf_fmt::{FormatError, FormatOptions};
 use jailconf_parser::glob::{GlobError, GlobResult};
@@ -75,6 +75,28 @@ pub struct FmtArgs {
     /// jailconf.toml, else 15).
     #[arg(long, value_name = "RELEASE")]
     pub target: Option<Target>,
+}
+
+// The whole `jailfmt` command line. Defined here, not in the binary, so
+// that `jailconf generate` builds completions and the man page of
+// `jailfmt` from the same definition (`jailfmt_command`). The doc comment
+// below is jailfmt's `about` text.
+
+/// Format FreeBSD jail.conf(5) files.
+#[derive(Debug, Parser)]
+#[command(name = "jailfmt", version, after_help = HELP)]
+pub struct JailfmtCli {
+    /// When to use colour in diagnostics and diffs (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub args: FmtArgs,
+}
+
+/// The clap command of `jailfmt`.
+pub fn jailfmt_command() -> clap::Command {
+    JailfmtCli::command()
 }
 
 fn parse_indent(text: &str) -> std::result::Result<Indent, String> {

@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command};
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod generate;
 pub mod lint;
 pub mod lsp;
 
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Explain(args) => explain::run(&args),
         Command::Fmt(args) => fmt::run(&args, cli.color),
         Command::Lsp(_) => lsp::run(),
+        Command::Generate(args) => generate::run(&args),
     }
 }
