@@ -6,6 +6,7 @@
 //! destroy, addm, deletem, addresses, vnet), `route add default`, and the
 //! `jib`/`jng` helper scripts.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// Where a hook runs.
@@ -72,12 +73,25 @@ pub enum NetAction {
     },
 }
 
+/// The simple commands of a command string, each as its words (a word
+/// without quotes or backslashes borrows the text).
+pub type SimpleCommands<'t> = Vec<Vec<Cow<'t, str>>>;
+
 /// Splits a command string into simple commands of words. Returns `None`
 /// for text that sh could not parse (unbalanced quotes).
 pub fn simple_commands(command: &str) -> Vec<Vec<String>> {
+    split_commands(command)
+        .into_iter()
+        .map(|words| words.into_iter().map(Cow::into_owned).collect())
+        .collect()
+}
+
+/// [`simple_commands`] with words borrowed from `command` where they can
+/// be.
+pub fn split_commands(command: &str) -> SimpleCommands<'_> {
     let mut out = Vec::new();
     for part in split_operators(command) {
-        if let Some(words) = shlex::split(&part) {
+        if let Some(words) = shell_words(part) {
             if !words.is_empty() {
                 out.push(words);
             }
@@ -86,45 +100,137 @@ pub fn simple_commands(command: &str) -> Vec<Vec<String>> {
     out
 }
 
-/// Splits at `;`, `&&`, `||`, `|`, `&` and newlines outside quotes.
-fn split_operators(command: &str) -> Vec<String> {
+/// Splits text into words as `shlex::split` does (the same words, `None`
+/// on an unterminated quote or a trailing backslash), without building
+/// each plain word byte by byte: a word without quotes or backslashes is
+/// copied from the text in one piece.
+fn shell_words(text: &str) -> Option<Vec<Cow<'_, str>>> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut words = Vec::new();
+    let mut buffer: Vec<u8> = Vec::new();
+    let next = |i: &mut usize| {
+        let c = bytes.get(*i).copied();
+        if c.is_some() {
+            *i += 1;
+        }
+        c
+    };
+    // Blanks and comments before each word.
+    'words: while let Some(mut ch) = next(&mut i) {
+        loop {
+            match ch {
+                b' ' | b'\t' | b'\n' => {}
+                b'#' => {
+                    while let Some(c) = next(&mut i) {
+                        if c == b'\n' {
+                            break;
+                        }
+                    }
+                }
+                _ => break,
+            }
+            match next(&mut i) {
+                Some(c) => ch = c,
+                None => break 'words,
+            }
+        }
+        // A word, starting at `ch`.
+        let start = i - 1;
+        let mut plain = true;
+        let end = loop {
+            let at = i - 1;
+            if plain && matches!(ch, b'"' | b'\'' | b'\\') {
+                plain = false;
+                buffer.clear();
+                buffer.extend_from_slice(&bytes[start..at]);
+            }
+            match ch {
+                b'"' => loop {
+                    let c = next(&mut i)?;
+                    match c {
+                        b'\\' => {
+                            let c2 = next(&mut i)?;
+                            match c2 {
+                                b'$' | b'`' | b'"' | b'\\' => buffer.push(c2),
+                                b'\n' => {}
+                                _ => {
+                                    buffer.push(b'\\');
+                                    buffer.push(c2);
+                                }
+                            }
+                        }
+                        b'"' => break,
+                        _ => buffer.push(c),
+                    }
+                },
+                b'\'' => loop {
+                    let c = next(&mut i)?;
+                    if c == b'\'' {
+                        break;
+                    }
+                    buffer.push(c);
+                },
+                b'\\' => {
+                    let c2 = next(&mut i)?;
+                    if c2 != b'\n' {
+                        buffer.push(c2);
+                    }
+                }
+                b' ' | b'\t' | b'\n' => break at,
+                _ => {
+                    if !plain {
+                        buffer.push(ch);
+                    }
+                }
+            }
+            match next(&mut i) {
+                Some(c) => ch = c,
+                None => break i,
+            }
+        };
+        words.push(if plain {
+            Cow::Borrowed(&text[start..end])
+        } else {
+            Cow::Owned(String::from_utf8_lossy(&buffer).into_owned())
+        });
+    }
+    Some(words)
+}
+
+/// Splits at `;`, `&&`, `||`, `|`, `&` and newlines outside quotes. The
+/// parts are the text between the operators (every other character is
+/// kept), so they are slices of `command`.
+fn split_operators(command: &str) -> Vec<&str> {
+    let bytes = command.as_bytes();
     let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = command.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut start = 0;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    // Operators, quotes and backslashes are ASCII: a byte walk sees the
+    // same ones as a walk over chars (UTF-8 continuation bytes never
+    // match them; a backslash before a multi-byte char skips its first
+    // byte only, and the rest cannot match either).
+    while i < bytes.len() {
+        let c = bytes[i];
+        i += 1;
         match (quote, c) {
-            (Some(q), _) if c == q => {
-                quote = None;
-                current.push(c);
-            }
-            (Some('"'), '\\') => {
-                current.push(c);
-                if let Some(next) = chars.next() {
-                    current.push(next);
+            (Some(q), _) if c == q => quote = None,
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(c),
+            (None, b'\\') => i += 1,
+            (None, b';' | b'|' | b'&' | b'\n') => {
+                parts.push(&command[start..i - 1]);
+                while matches!(bytes.get(i), Some(b'|' | b'&')) {
+                    i += 1;
                 }
+                start = i;
             }
-            (Some(_), _) => current.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                current.push(c);
-            }
-            (None, '\\') => {
-                current.push(c);
-                if let Some(next) = chars.next() {
-                    current.push(next);
-                }
-            }
-            (None, ';' | '|' | '&' | '\n') => {
-                while matches!(chars.peek(), Some('|' | '&')) {
-                    chars.next();
-                }
-                parts.push(std::mem::take(&mut current));
-            }
-            (None, _) => current.push(c),
+            (None, _) => {}
         }
     }
-    parts.push(current);
+    parts.push(command.get(start..).unwrap_or(""));
     parts
 }
 
@@ -141,7 +247,13 @@ const NO_NETWORK_EFFECT: &[&str] = &[
 /// network effect. A script called from a hook may create, move or
 /// destroy interfaces.
 pub fn runs_opaque_program(command: &str) -> bool {
-    simple_commands(command).iter().any(|words| {
+    runs_opaque(&split_commands(command))
+}
+
+/// [`runs_opaque_program`] for a command string already split by
+/// [`simple_commands`].
+pub fn runs_opaque(commands: &[Vec<Cow<'_, str>>]) -> bool {
+    commands.iter().any(|words| {
         let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
         !matches!(program, "ifconfig" | "route" | "jib" | "jng")
             && !NO_NETWORK_EFFECT.contains(&program)
@@ -180,8 +292,14 @@ fn netmask_prefix(mask: &str) -> Option<u8> {
 
 /// The network actions of one command string.
 pub fn net_actions(command: &str) -> Vec<NetAction> {
+    net_actions_of(&split_commands(command))
+}
+
+/// [`net_actions`] for a command string already split by
+/// [`simple_commands`].
+pub fn net_actions_of(commands: &[Vec<Cow<'_, str>>]) -> Vec<NetAction> {
     let mut actions = Vec::new();
-    for words in simple_commands(command) {
+    for words in commands {
         let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
         let args = &words[1..];
         match program {
@@ -189,8 +307,8 @@ pub fn net_actions(command: &str) -> Vec<NetAction> {
             "route" => {
                 let args: Vec<&str> = args
                     .iter()
-                    .map(String::as_str)
-                    .filter(|a| !a.starts_with('-'))
+                    .map(AsRef::as_ref)
+                    .filter(|a: &&str| !a.starts_with('-'))
                     .collect();
                 if let ["add", "default", gateway, ..] = args.as_slice() {
                     if let Ok(addr) = gateway.parse() {
@@ -206,13 +324,13 @@ pub fn net_actions(command: &str) -> Vec<NetAction> {
                     rest = rest.get(skip..).unwrap_or(&[]);
                 }
                 if let (Some(verb), [name, uplinks @ ..]) = (args.first(), rest) {
-                    let name = name.clone();
+                    let name = name.to_string();
                     // jng's `=IF` clones IF's MAC address; the uplink is IF.
                     let uplinks = uplinks
                         .iter()
                         .map(|u| u.trim_start_matches('=').to_string())
                         .collect();
-                    match (program, verb.as_str()) {
+                    match (program, verb.as_ref()) {
                         ("jib", "addm") => actions.push(NetAction::Jib { name, uplinks }),
                         ("jng", "bridge") => actions.push(NetAction::Jng { name, uplinks }),
                         _ => {}
@@ -225,8 +343,8 @@ pub fn net_actions(command: &str) -> Vec<NetAction> {
     actions
 }
 
-fn ifconfig_actions(args: &[String], actions: &mut Vec<NetAction>) {
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+fn ifconfig_actions(args: &[Cow<'_, str>], actions: &mut Vec<NetAction>) {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let Some((&interface, rest)) = args.split_first() else {
         return;
     };
@@ -323,6 +441,124 @@ impl NetAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The char-by-char splitter [`split_operators`] replaced.
+    fn split_operators_by_chars(command: &str) -> Vec<String> {
+        let mut parts = Vec::new();
+        let mut current = String::new();
+        let mut quote: Option<char> = None;
+        let mut chars = command.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some(q), _) if c == q => {
+                    quote = None;
+                    current.push(c);
+                }
+                (Some('"'), '\\') | (None, '\\') => {
+                    current.push(c);
+                    if let Some(next) = chars.next() {
+                        current.push(next);
+                    }
+                }
+                (Some(_), _) => current.push(c),
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    current.push(c);
+                }
+                (None, ';' | '|' | '&' | '\n') => {
+                    while matches!(chars.peek(), Some('|' | '&')) {
+                        chars.next();
+                    }
+                    parts.push(std::mem::take(&mut current));
+                }
+                (None, _) => current.push(c),
+            }
+        }
+        parts.push(current);
+        parts
+    }
+
+    #[test]
+    fn operators_like_char_splitter() {
+        let alphabet = ['a', ' ', ';', '|', '&', '\n', '"', '\'', '\\', 'é'];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 14) as usize;
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(
+                split_operators(&text),
+                split_operators_by_chars(&text),
+                "{text:?}"
+            );
+        }
+    }
+
+    fn owned(words: Option<Vec<Cow<'_, str>>>) -> Option<Vec<String>> {
+        words.map(|words| words.into_iter().map(Cow::into_owned).collect())
+    }
+
+    #[test]
+    fn words_like_shlex() {
+        let samples = [
+            "",
+            " ",
+            "a",
+            "  a  b\tc\nd ",
+            "ifconfig epair5 create up",
+            "echo \"a b\" 'c d' e\\ f",
+            "echo \"x\\$y\\`z\\\"w\\\\v\\q\"",
+            "a\\\nb",
+            "\"a\\\nb\"",
+            "# comment\nword",
+            "a # not a comment start? #x",
+            "a#b",
+            "'unterminated",
+            "\"unterminated",
+            "trailing\\",
+            "\"esc at end\\",
+            "ab'c d'ef\"g h\"i",
+            "''",
+            "\"\"",
+            "é ü 'ñ' \\é",
+            "#only",
+            "a\n#c\n b",
+        ];
+        for sample in samples {
+            assert_eq!(
+                owned(shell_words(sample)),
+                shlex::split(sample),
+                "{sample:?}"
+            );
+        }
+        // Random strings over the characters that matter.
+        let alphabet = [
+            'a', 'b', ' ', '\t', '\n', '#', '"', '\'', '\\', '$', '`', 'é',
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize;
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(owned(shell_words(&text)), shlex::split(&text), "{text:?}");
+        }
+    }
 
     #[test]
     fn recognises_the_seed_vnet_hooks() {

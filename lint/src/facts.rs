@@ -75,10 +75,10 @@ impl LiveHost {
         let output = std::process::Command::new("ifconfig").arg("-a").output()?;
         if !output.status.success() {
             return Err(std::io::Error::other(
-                String::from_utf8_lossy(&output.stderr).into_owned(),
+                crate::context::lossy(&output.stderr).into_owned(),
             ));
         }
-        Ok(LiveHost::from_ifconfig(&String::from_utf8_lossy(
+        Ok(LiveHost::from_ifconfig(&crate::context::lossy(
             &output.stdout,
         )))
     }

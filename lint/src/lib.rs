@@ -10,12 +10,13 @@ pub mod commands;
 pub mod context;
 pub mod facts;
 pub mod fix;
+pub(crate) mod hash;
 pub mod rc_conf;
 pub mod rule;
 pub mod rules;
 pub mod suppress;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::settings::{LintSettings, SeverityOverride};
@@ -171,8 +172,15 @@ pub fn lint(config: &Config, facts: &HostFacts, options: &LintOptions) -> Vec<Di
     }
     // One finding per rule and place (wildcard sections are applied to many
     // jails; a finding there is reported once).
-    let mut seen = HashSet::new();
-    findings.retain(|f| seen.insert((f.code, f.primary.span.clone(), f.message.clone())));
+    let keep: Vec<bool> = {
+        let mut seen = hash::FastSet::default();
+        findings
+            .iter()
+            .map(|f| seen.insert((f.code, &f.primary.span, f.message.as_str())))
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    findings.retain(|_| keep.next().unwrap_or(true));
     findings.sort_by(|a, b| {
         (a.primary.span.file, a.primary.span.range.start, a.code).cmp(&(
             b.primary.span.file,

@@ -51,7 +51,7 @@ fn collect_file(file: FileId, tree: &SyntaxTree, out: &mut Vec<Suppression>) {
         if !token.kind.is_comment() || token.kind == TokenKind::UnterminatedComment {
             continue;
         }
-        let Some(rules) = parse_comment(&String::from_utf8_lossy(&text[token.range()])) else {
+        let Some(rules) = parse_comment(&crate::context::lossy(&text[token.range()])) else {
             continue;
         };
         let line_start = text[..token.start as usize]

@@ -247,11 +247,11 @@ fn check_address(param: &str, value: &str, element: &str, v6: bool) -> Option<Pr
 /// The problem with the value of parameter `name` (as spelled), if any.
 fn check_value(param: &params::Param, name: &str, text: &str) -> Option<Problem> {
     let bytes = text.as_bytes();
-    let value = quoted(text);
+    let value = || quoted(text);
     match param.value_type {
         ValueType::Bool if !is_boolean(bytes) => Some(
             Problem::new(
-                format!("`{name}` is a boolean, not {value}"),
+                format!("`{name}` is a boolean, not {}", value()),
                 "not a boolean",
                 format!("write `{name} = true;` or `{name} = false;` (or just `{name};`)"),
             )
@@ -263,7 +263,7 @@ fn check_value(param: &params::Param, name: &str, text: &str) -> Option<Problem>
             let empty_ok = param.kind == ParamKind::Kernel && bytes.is_empty();
             (!empty_ok && !is_integer(bytes)).then(|| {
                 Problem::new(
-                    format!("`{name}` takes an integer, not {value}"),
+                    format!("`{name}` takes an integer, not {}", value()),
                     "not an integer",
                     format!(
                         "write a decimal number, e.g. `{name} = {};`",
@@ -275,8 +275,12 @@ fn check_value(param: &params::Param, name: &str, text: &str) -> Option<Problem>
         }
         ValueType::Jailsys => {
             let accepted: Vec<&str> = param.jailsys_values().collect();
+            let found = jailsys_name(text);
+            if matches!(found, Ok(found) if accepted.contains(&found)) {
+                return None;
+            }
             let choices = choices(&accepted);
-            match jailsys_name(text) {
+            match found {
                 Ok(found) if accepted.contains(&found) => None,
                 Ok(found) => Some(Problem::new(
                     format!("`{name}` cannot be `{found}`"),
@@ -285,7 +289,7 @@ fn check_value(param: &params::Param, name: &str, text: &str) -> Option<Problem>
                 )),
                 Err(number) => {
                     let problem = Problem::new(
-                        format!("`{name}` takes {choices}, not {value}"),
+                        format!("`{name}` takes {choices}, not {}", value()),
                         "not a jailsys value",
                         format!("write {choices}"),
                     );
@@ -300,7 +304,7 @@ fn check_value(param: &params::Param, name: &str, text: &str) -> Option<Problem>
         }
         ValueType::String if param.name == "path" && !bytes.starts_with(b"/") => Some(
             Problem::new(
-                format!("`path` must be absolute, not {value}"),
+                format!("`path` must be absolute, not {}", value()),
                 "not an absolute path",
                 "start the path with `/`, e.g. `path = \"/jails/$name\";`",
             )
@@ -324,7 +328,7 @@ fn example(param: &params::Param) -> &'static str {
 /// Every problem of one value: one for a scalar, possibly several for an
 /// address list.
 fn problems(param: &params::Param, name: &str, value: &Value, only: bool) -> Vec<Problem> {
-    let text = String::from_utf8_lossy(&value.text);
+    let text = crate::context::lossy(&value.text);
     match param.value_type {
         ValueType::Ip4List | ValueType::Ip6List => {
             // A lone empty value or `-` is libjail's empty list.
@@ -352,7 +356,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let mut found: ByPlace<Problem> = ByPlace::default();
     for jail in context.jails() {
         for param in &jail.jail.params {
-            let name = param.name_str();
+            let name = crate::context::lossy(&param.name);
             let Some((known, _)) = params::lookup_with_no_prefix(&name) else {
                 continue;
             };
@@ -364,6 +368,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             let only = param.values.len() == 1;
             for value in values {
                 let Some(span) = &value.span else { continue };
+                let problems = problems(known, &name, value, only);
+                if problems.is_empty() {
+                    continue;
+                }
                 let expanded = has_references(context, span);
                 // The leftover of a failed expansion: jail(8) does not
                 // start the jail anyway, and JC003–JC005 report why.
@@ -371,7 +379,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     continue;
                 }
                 let mut keys = HashSet::new();
-                for problem in problems(known, &name, value, only) {
+                for problem in problems {
                     // The expansions of one value for several jails are
                     // one finding, with the first jail's text.
                     let key = if expanded {

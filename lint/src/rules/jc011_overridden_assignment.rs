@@ -1,7 +1,7 @@
 //! JC011 `overridden-assignment`: a parameter or variable is set twice in
 //! one block; the first statement has no effect.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::params;
@@ -69,8 +69,8 @@ pub(crate) fn spellings(name: &[u8]) -> Vec<Vec<u8>> {
 
 /// One parameter slot of a block: its current spelling, the statement
 /// that last touched it and the one that last replaced its value.
-struct Slot {
-    spelling: Vec<u8>,
+struct Slot<'s> {
+    spelling: &'s [u8],
     last: usize,
     last_set: Option<usize>,
 }
@@ -86,33 +86,114 @@ pub(crate) struct Merge {
     pub last_set: Option<usize>,
 }
 
+/// Calls `visit` with each spelling of `name` from [`spellings`], in the
+/// same order, built in `buffer` (no allocation per spelling); stops at
+/// the first `Some`.
+fn find_spelling<T>(
+    name: &[u8],
+    buffer: &mut Vec<u8>,
+    mut visit: impl FnMut(&[u8]) -> Option<T>,
+) -> Option<T> {
+    let starts = std::iter::once(0).chain(
+        name.iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'.')
+            .map(|(i, _)| i + 1),
+    );
+    for start in starts {
+        buffer.clear();
+        buffer.extend_from_slice(&name[..start]);
+        if name[start..].starts_with(b"no") {
+            buffer.extend_from_slice(&name[start + 2..]);
+        } else {
+            buffer.extend_from_slice(b"no");
+            buffer.extend_from_slice(&name[start..]);
+        }
+        if let Some(found) = visit(buffer) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// The slot of each current spelling in one block: a short list while
+/// the block is small (most jail blocks), a map beyond.
+enum Names<'s> {
+    Small(Vec<(&'s [u8], usize)>),
+    Large(FastMap<&'s [u8], usize>),
+}
+
+impl<'s> Names<'s> {
+    /// Entries a block holds before it switches to a map.
+    const SMALL: usize = 32;
+
+    fn get(&self, name: &[u8]) -> Option<usize> {
+        match self {
+            Names::Small(list) => list.iter().find(|(n, _)| *n == name).map(|&(_, s)| s),
+            Names::Large(map) => map.get(name).copied(),
+        }
+    }
+
+    fn remove(&mut self, name: &[u8]) {
+        match self {
+            Names::Small(list) => {
+                if let Some(at) = list.iter().position(|(n, _)| *n == name) {
+                    list.swap_remove(at);
+                }
+            }
+            Names::Large(map) => {
+                map.remove(name);
+            }
+        }
+    }
+
+    /// Sets the slot of `name` (replacing an existing entry).
+    fn insert(&mut self, name: &'s [u8], slot: usize) {
+        match self {
+            Names::Small(list) => {
+                if let Some(entry) = list.iter_mut().find(|(n, _)| *n == name) {
+                    entry.1 = slot;
+                } else if list.len() < Self::SMALL {
+                    list.push((name, slot));
+                } else {
+                    let mut map: FastMap<&'s [u8], usize> = list.drain(..).collect();
+                    map.insert(name, slot);
+                    *self = Names::Large(map);
+                }
+            }
+            Names::Large(map) => {
+                map.insert(name, slot);
+            }
+        }
+    }
+}
+
 /// Follows jail(8)'s merging of statements with `equalopts` names (the
 /// entry keeps the newest spelling) within each block, and calls `visit`
 /// for every statement that lands in an existing slot.
-pub(crate) fn merges<K: std::hash::Hash + Eq + Clone>(
-    statements: &[StatementRef<'_>],
+pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Clone>(
+    statements: &'s [StatementRef<'_>],
     key: impl Fn(&StatementRef<'_>) -> K,
     mut visit: impl FnMut(Merge),
 ) {
-    let mut slots: Vec<Slot> = Vec::new();
-    let mut by_name: HashMap<(K, bool, Vec<u8>), usize> = HashMap::new();
+    let mut slots: Vec<Slot<'s>> = Vec::new();
+    // Per block (and variables apart), the slot of each current spelling.
+    let mut blocks: FastMap<(K, bool), Names<'s>> = FastMap::default();
+    let mut buffer = Vec::new();
     for (index, statement) in statements.iter().enumerate() {
-        let block = (key(statement), statement.is_var);
-        let lookup = |name: Vec<u8>| (block.0.clone(), block.1, name);
+        let by_name = blocks
+            .entry((key(statement), statement.is_var))
+            .or_insert_with(|| Names::Small(Vec::new()));
+        let name = statement.name.as_slice();
         let existing = by_name
-            .get(&lookup(statement.name.clone()))
-            .copied()
-            .or_else(|| {
-                spellings(&statement.name)
-                    .into_iter()
-                    .find_map(|s| by_name.get(&lookup(s)).copied())
-            });
+            .get(name)
+            .or_else(|| find_spelling(name, &mut buffer, |s| by_name.get(s)));
         let set = (!statement.append).then_some(index);
         match existing {
             Some(slot) => {
-                let old = std::mem::replace(&mut slots[slot].spelling, statement.name.clone());
-                by_name.remove(&lookup(old));
-                by_name.insert(lookup(statement.name.clone()), slot);
+                let old = std::mem::replace(&mut slots[slot].spelling, name);
+                by_name.remove(old);
+                by_name.insert(name, slot);
                 visit(Merge {
                     current: index,
                     previous: slots[slot].last,
@@ -122,9 +203,9 @@ pub(crate) fn merges<K: std::hash::Hash + Eq + Clone>(
                 slots[slot].last_set = set.or(slots[slot].last_set);
             }
             None => {
-                by_name.insert(lookup(statement.name.clone()), slots.len());
+                by_name.insert(name, slots.len());
                 slots.push(Slot {
-                    spelling: statement.name.clone(),
+                    spelling: name,
                     last: index,
                     last_set: set,
                 });

@@ -72,14 +72,14 @@ fn references(text: &[u8]) -> Vec<Reference> {
                     }
                     out.push(Reference {
                         range: start..i,
-                        name: String::from_utf8_lossy(&text[start + 1..i]).into_owned(),
+                        name: crate::context::lossy(&text[start + 1..i]).into_owned(),
                     });
                 } else if next == b'{' {
                     match text[i..inner_end].iter().position(|&b| b == b'}') {
                         Some(close) if !text[i + 2..i + close].contains(&b'\n') => {
                             out.push(Reference {
                                 range: start..i + close + 1,
-                                name: String::from_utf8_lossy(&text[i + 2..i + close]).into_owned(),
+                                name: crate::context::lossy(&text[i + 2..i + close]).into_owned(),
                             });
                             i += close + 1;
                         }
@@ -120,7 +120,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             };
             let mut names: Vec<String> = Vec::new();
             for r in &flagged {
-                let shown = String::from_utf8_lossy(&text[r.range.clone()]).into_owned();
+                let shown = crate::context::lossy(&text[r.range.clone()]).into_owned();
                 if !names.contains(&shown) {
                     names.push(shown);
                 }
@@ -140,7 +140,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             let inner = &text[1..text.len() - 1];
             let fixable =
                 !inner.contains(&b'"') && !inner.contains(&b'\\') && flagged.len() == refs.len();
-            let quoted = format!("\"{}\"", String::from_utf8_lossy(inner));
+            let quoted = format!("\"{}\"", crate::context::lossy(inner));
             let help = if fixable {
                 format!("jail(8) expands variables only outside quotes and in double quotes: write `{quoted}`")
             } else {

@@ -1,7 +1,7 @@
 //! JC014 `unbraced-dotted-variable`: `$host.hostname` is `$host` followed
 //! by `.hostname`.
 
-use std::collections::HashSet;
+use crate::hash::FastSet;
 
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::lexer::TokenKind;
@@ -61,7 +61,7 @@ fn dotted_name(var: &str, rest: &[u8], known: impl Fn(&str) -> bool) -> Option<(
             break;
         }
         name.push('.');
-        name.push_str(&String::from_utf8_lossy(&rest[i + 1..i + 1 + len]));
+        name.push_str(&crate::context::lossy(&rest[i + 1..i + 1 + len]));
         i += 1 + len;
         if known(&name) {
             best = Some((name.clone(), i));
@@ -71,7 +71,7 @@ fn dotted_name(var: &str, rest: &[u8], known: impl Fn(&str) -> bool) -> Option<(
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let variables: HashSet<&[u8]> = context
+    let variables: FastSet<&[u8]> = context
         .statements()
         .iter()
         .filter(|s| s.is_var)
@@ -84,7 +84,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         // `$a.b = …;` as a statement name is a syntax error (JC001), and a
         // braced name there would define a variable named like the
         // parameter: only values are checked.
-        let names: HashSet<usize> = tree
+        let names: FastSet<usize> = tree
             .descendants(tree.root())
             .filter(|&n| tree.kind(n) == NodeKind::ParamName)
             .map(|n| tree.token_range(n).start)
@@ -105,14 +105,14 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 continue;
             }
             let var =
-                String::from_utf8_lossy(&tree.text()[token.start as usize + 1..token.end as usize]);
+                crate::context::lossy(&tree.text()[token.start as usize + 1..token.end as usize]);
             let rest = &tree.text()[next.range()];
             let Some((name, taken)) = dotted_name(&var, rest, known) else {
                 continue;
             };
             let end = next.start + taken as u32;
             let span = Span::new(file, token.start..end);
-            let written = String::from_utf8_lossy(&tree.text()[token.start as usize..end as usize]);
+            let written = crate::context::lossy(&tree.text()[token.start as usize..end as usize]);
             let suffix = &written[1 + var.len()..];
             let what = if variables.contains(name.as_bytes()) {
                 "variable"

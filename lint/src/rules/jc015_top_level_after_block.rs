@@ -1,7 +1,6 @@
 //! JC015 `top-level-after-block`: a top-level statement after a jail
 //! block, which FreeBSD 13 and 14+ place differently.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use jailconf_parser::diag::Severity;
@@ -11,6 +10,7 @@ use jailconf_parser::source::{FileId, Span};
 use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
 
 use crate::context::Context;
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 use crate::rules::jc011_overridden_assignment::spellings;
 
@@ -76,18 +76,18 @@ fn span(file: FileId, range: Range<usize>) -> Span {
 
 /// A statement slot: the top-level file's run, variable or parameter,
 /// and the name.
-type Slot = (FileId, bool, Vec<u8>);
+type Slot<'s> = (FileId, bool, &'s [u8]);
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Where each parameter or variable is first set inside a block (jail
     // or wildcard): only those slots depend on the global section's
     // position.
-    let mut in_blocks: HashMap<Slot, Span> = HashMap::new();
+    let mut in_blocks: FastMap<Slot<'_>, Span> = FastMap::default();
     for statement in context.statements() {
         let place = context.file_place(statement.file);
         if statement.block.is_some() || place.block.is_some() {
             in_blocks
-                .entry((place.root, statement.is_var, statement.name.clone()))
+                .entry((place.root, statement.is_var, statement.name.as_slice()))
                 .or_insert_with(|| statement.name_span.clone());
         }
     }
@@ -124,11 +124,11 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     let root = context.file_place(file).root;
                     let Some(also) = std::iter::once(name.clone())
                         .chain(spellings(&name))
-                        .find_map(|n| in_blocks.get(&(root, is_var, n)))
+                        .find_map(|n| in_blocks.get(&(root, is_var, n.as_slice())).cloned())
                     else {
                         continue;
                     };
-                    let block_name = String::from_utf8_lossy(block_name);
+                    let block_name = crate::context::lossy(block_name);
                     let help = match first_statement {
                         Some(earlier) => {
                             let at = tree.byte_range(earlier).start as u32;
@@ -143,7 +143,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                         .finding(
                             format!(
                                 "top-level `{}` comes after jail `{block_name}`",
-                                String::from_utf8_lossy(&name)
+                                crate::context::lossy(&name)
                             ),
                             span(file, tree.byte_range(node)),
                         )

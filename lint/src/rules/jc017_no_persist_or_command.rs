@@ -73,8 +73,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             .with_help("add `persist;`, or an `exec.start` that starts services (e.g. `exec.start = \"/bin/sh /etc/rc\";`)");
         if let Some(param) = jail.param_any("persist") {
             if let Some(at) = &param.span {
-                finding =
-                    finding.with_secondary(at.clone(), format!("`{}` here", param.name_str()));
+                finding = finding.with_secondary(
+                    at.clone(),
+                    format!("`{}` here", crate::context::lossy(&param.name)),
+                );
             }
         }
         report.push(finding);

@@ -48,7 +48,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         }
         for dependency in dependencies(context, jail) {
             if index.find(jail, dependency.name).is_none() {
-                let name = String::from_utf8_lossy(dependency.name).into_owned();
+                let name = crate::context::lossy(dependency.name).into_owned();
                 found.add(dependency.span.clone(), name.clone(), jail, name);
             }
         }

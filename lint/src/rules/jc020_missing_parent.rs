@@ -61,7 +61,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if context.run_refused(span.file) {
             continue;
         }
-        let (child, parent) = (jail.name(), String::from_utf8_lossy(parent));
+        let (child, parent) = (jail.name(), crate::context::lossy(parent));
         let finding = report
             .finding(
                 format!("jail `{child}` is a child of jail `{parent}`, which is not defined"),

@@ -41,7 +41,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if !include.is_glob || !include.files.is_empty() {
             continue;
         }
-        let pattern = String::from_utf8_lossy(&include.pattern);
+        let pattern = crate::context::lossy(&include.pattern);
         let finding = report
             .finding(format!("`.include` pattern `{pattern}` matches no file"), include.span.clone())
             .with_label("includes nothing")

@@ -65,9 +65,15 @@ struct Found {
     jails: Vec<String>,
 }
 
+/// File, start, parameter and `inherit` of a finding.
+type Key = (u32, u32, &'static str, bool);
+
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Keyed by place, so a global `ip6 = disable` is reported once.
-    let mut found: BTreeMap<(u32, u32, &'static str, bool), Found> = BTreeMap::new();
+    let mut found: BTreeMap<Key, Found> = BTreeMap::new();
+    // The jails already listed under each key.
+    let mut listed: crate::hash::FastSet<(Key, std::borrow::Cow<'_, str>)> =
+        crate::hash::FastSet::default();
     for jail in context.jails() {
         let Some(vnet) = jail.param("vnet") else {
             continue;
@@ -75,7 +81,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let vnet_value = vnet
             .values
             .last()
-            .map(|v| String::from_utf8_lossy(&v.text).to_ascii_lowercase())
+            .map(|v| crate::context::lossy(&v.text).to_ascii_lowercase())
             .unwrap_or_default();
         let inherit = matches!(vnet_value.as_str(), "inherit" | "2");
         for param in RESTRICTIONS {
@@ -92,7 +98,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             };
             let shown = match (param, restriction.values.last()) {
                 ("ip4" | "ip6", Some(v)) => {
-                    format!("{param} = {}", String::from_utf8_lossy(&v.text))
+                    format!("{param} = {}", crate::context::lossy(&v.text))
                 }
                 _ => param.to_string(),
             };
@@ -106,9 +112,12 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     inherit,
                     jails: Vec::new(),
                 });
-            let name = jail.name().into_owned();
-            if !entry.jails.contains(&name) {
-                entry.jails.push(name);
+            let name = jail.name();
+            if listed.insert((
+                (span.file.0, span.range.start, param, inherit),
+                name.clone(),
+            )) {
+                entry.jails.push(name.into_owned());
             }
         }
     }
@@ -161,13 +170,13 @@ fn help(jail: &JailRef<'_>, param: &str, shown: &str) -> String {
     let interface = jail
         .values("vnet.interface")
         .first()
-        .map(|v| String::from_utf8_lossy(&v.text).into_owned())
+        .map(|v| crate::context::lossy(&v.text).into_owned())
         .filter(|i| !i.is_empty())
         .unwrap_or_else(|| "epairNb".to_string());
     let address = jail
         .values(param)
         .first()
-        .map(|v| String::from_utf8_lossy(&v.text).into_owned())
+        .map(|v| crate::context::lossy(&v.text).into_owned())
         .and_then(|text| {
             let first = text.split(',').next().unwrap_or("").trim();
             let address = first.rsplit('|').next().unwrap_or(first);

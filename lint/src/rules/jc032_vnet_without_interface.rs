@@ -3,7 +3,7 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{epair_base, hook_side, runs_opaque_program, NetAction, Side};
+use crate::commands::{epair_base, hook_side, runs_opaque, NetAction, Side};
 use crate::context::{Context, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -55,7 +55,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         return;
     }
     for jail in context.jails() {
-        if !jail.is_vnet() || has_interface(context, jail) || runs_opaque_host_commands(jail) {
+        if !jail.is_vnet()
+            || has_interface(context, jail)
+            || runs_opaque_host_commands(context, jail)
+        {
             continue;
         }
         let Some(vnet_span) = jail.param_span("vnet") else {
@@ -123,12 +126,12 @@ fn has_interface(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
 
 /// Whether a host-side hook runs a program whose effect on interfaces is
 /// unknown (a script or a jail manager's helper).
-fn runs_opaque_host_commands(jail: &JailRef<'_>) -> bool {
+fn runs_opaque_host_commands(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
     jail.jail.params.iter().any(|param| {
-        hook_side(&param.name_str()) == Some(Side::Host)
+        hook_side(&crate::context::lossy(&param.name)) == Some(Side::Host)
             && param
                 .values
                 .iter()
-                .any(|value| runs_opaque_program(&String::from_utf8_lossy(&value.text)))
+                .any(|value| runs_opaque(&context.commands(value)))
     })
 }

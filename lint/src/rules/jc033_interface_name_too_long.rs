@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{hook_side, simple_commands, NetAction};
+use crate::commands::{hook_side, NetAction};
 use crate::context::{Context, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -198,58 +198,61 @@ fn is_literal(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
-/// Every interface name the jail uses, with where.
+/// Every interface name longer than [`MAX`] the jail uses, with where
+/// (labels and kinds are only built for those).
 fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
     let mut out = Vec::new();
-    let jail_name = jail.name().into_owned();
-    let mut push = |name: &str, span: Option<Span>, label: String, kind: Kind| {
-        if let Some(span) = span.filter(|_| is_literal(name)) {
-            out.push(Use {
-                name: name.to_string(),
-                span,
-                label,
-                kind,
-                jail: jail_name.clone(),
-            });
-        }
-    };
+    let mut push =
+        |name: &str, span: Option<Span>, label: &dyn Fn() -> String, kind: &dyn Fn() -> Kind| {
+            if name.len() <= MAX {
+                return;
+            }
+            if let Some(span) = span.filter(|_| is_literal(name)) {
+                out.push(Use {
+                    name: name.to_string(),
+                    span,
+                    label: label(),
+                    kind: kind(),
+                    jail: jail.name().into_owned(),
+                });
+            }
+        };
     for value in jail.values("vnet.interface") {
-        let name = String::from_utf8_lossy(&value.text);
+        let name = crate::context::lossy(&value.text);
         push(
             &name,
             value.span.clone(),
-            "in `vnet.interface`".into(),
-            Kind::Written,
+            &|| "in `vnet.interface`".into(),
+            &|| Kind::Written,
         );
     }
     if let Some(value) = jail.last_value("interface") {
-        let name = String::from_utf8_lossy(&value.text);
+        let name = crate::context::lossy(&value.text);
         push(
             &name,
             value.span.clone(),
-            "in `interface`".into(),
-            Kind::Written,
+            &|| "in `interface`".into(),
+            &|| Kind::Written,
         );
     }
     for param in ["ip4.addr", "ip6.addr"] {
         for value in jail.values(param) {
-            let text = String::from_utf8_lossy(&value.text);
+            let text = crate::context::lossy(&value.text);
             for element in text.split(',') {
                 if let Some((name, _)) = element.split_once('|') {
-                    let label = format!("the interface of an `{param}` alias");
-                    push(name.trim(), value.span.clone(), label, Kind::Written);
+                    let label = || format!("the interface of an `{param}` alias");
+                    push(name.trim(), value.span.clone(), &label, &|| Kind::Written);
                 }
             }
         }
     }
     for param in &jail.jail.params {
-        let hook = param.name_str();
+        let hook = crate::context::lossy(&param.name);
         if hook_side(&hook).is_none() {
             continue;
         }
         for value in &param.values {
-            let text = String::from_utf8_lossy(&value.text);
-            for words in simple_commands(&text) {
+            for words in context.commands(value).iter() {
                 let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
                 if program != "ifconfig" {
                     continue;
@@ -260,29 +263,34 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
                 push(
                     interface,
                     value.span.clone(),
-                    format!("used in `{hook}`"),
-                    Kind::Written,
+                    &|| format!("used in `{hook}`"),
+                    &|| Kind::Written,
                 );
                 for pair in words[2..].windows(2) {
-                    let label = match pair[0].as_str() {
+                    let label = || match &*pair[0] {
                         "name" => format!("a new name given in `{hook}`"),
-                        "addm" | "deletem" => format!("a bridge member in `{hook}`"),
-                        _ => continue,
+                        _ => format!("a bridge member in `{hook}`"),
                     };
-                    push(&pair[1], value.span.clone(), label, Kind::Written);
+                    if !matches!(&*pair[0], "name" | "addm" | "deletem") {
+                        continue;
+                    }
+                    push(&pair[1], value.span.clone(), &label, &|| Kind::Written);
                 }
             }
         }
     }
     for action in &context.net(jail).actions {
-        let kind = match &action.action {
+        let kind = || match &action.action {
             NetAction::Jib { name, .. } => Kind::Jib(name.clone()),
             NetAction::Jng { name, .. } => Kind::Jng(name.clone()),
-            _ => continue,
+            _ => unreachable!("only jib and jng actions get here"),
         };
+        if !matches!(action.action, NetAction::Jib { .. } | NetAction::Jng { .. }) {
+            continue;
+        }
         // The first name stands for all: they differ only in the prefix.
         if let Some(name) = action.action.created_interfaces().first() {
-            push(name, Some(action.span.clone()), String::new(), kind);
+            push(name, Some(action.span.clone()), &String::new, &kind);
         }
     }
     out

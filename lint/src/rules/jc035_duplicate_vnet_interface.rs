@@ -54,7 +54,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     for jail in context.jails() {
         for value in jail.values("vnet.interface") {
             if let Some(span) = value.span.clone() {
-                record(&String::from_utf8_lossy(&value.text), jail.index, span);
+                record(&crate::context::lossy(&value.text), jail.index, span);
             }
         }
         for action in &context.net(jail).actions {

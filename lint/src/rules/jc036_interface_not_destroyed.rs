@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{
-    epair_base, hook_side, runs_opaque_program, simple_commands, NetAction, Side,
-};
+use crate::commands::{epair_base, hook_side, runs_opaque, NetAction, Side};
 use crate::context::{Context, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -81,8 +79,11 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     }
     // One finding per thing and place (wildcard sections apply to many jails).
     let mut found: BTreeMap<(u32, u32, String), (Created, Vec<String>)> = BTreeMap::new();
+    // The jails already listed at each place and key.
+    let mut listed: crate::hash::FastSet<((u32, u32), String, std::borrow::Cow<'_, str>)> =
+        crate::hash::FastSet::default();
     for jail in context.jails() {
-        if stops_with_script(jail) {
+        if stops_with_script(context, jail) {
             continue;
         }
         let destroyed = destroyed(context, jail);
@@ -90,12 +91,14 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             if destroyed.contains(&key) {
                 continue;
             }
+            let place = (created.span.file.0, created.span.range.start);
+            let name = jail.name();
+            let new = listed.insert((place, key.clone(), name.clone()));
             let entry = found
-                .entry((created.span.file.0, created.span.range.start, key))
+                .entry((place.0, place.1, key))
                 .or_insert_with(|| (created, Vec::new()));
-            let name = jail.name().into_owned();
-            if !entry.1.contains(&name) {
-                entry.1.push(name);
+            if new {
+                entry.1.push(name.into_owned());
             }
         }
     }
@@ -122,13 +125,13 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
 }
 
 /// Whether a hook run at stop calls a script that may destroy things.
-fn stops_with_script(jail: &JailRef<'_>) -> bool {
+fn stops_with_script(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
     AT_STOP.iter().any(|hook| {
         hook_side(hook) == Some(Side::Host)
             && jail
                 .values(hook)
                 .iter()
-                .any(|v| runs_opaque_program(&String::from_utf8_lossy(&v.text)))
+                .any(|v| runs_opaque(&context.commands(v)))
     })
 }
 
@@ -204,9 +207,9 @@ fn destroyed(context: &Context<'_>, jail: &JailRef<'_>) -> HashSet<String> {
     }
     for hook in AT_STOP {
         for value in jail.values(hook) {
-            for words in simple_commands(&String::from_utf8_lossy(&value.text)) {
+            for words in context.commands(value).iter() {
                 let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
-                match (program, words.get(1).map(String::as_str), words.get(2)) {
+                match (program, words.get(1).map(AsRef::as_ref), words.get(2)) {
                     ("jib", Some("destroy"), Some(name)) => out.insert(format!("jib:{name}")),
                     ("jng", Some("shutdown"), Some(name)) => out.insert(format!("jng:{name}")),
                     _ => continue,

@@ -9,6 +9,7 @@ use jailconf_parser::source::Span;
 use jailconf_parser::syntax::{NodeId, NodeKind};
 
 use crate::context::{c_strtol, Context, JailRef, StatementRef};
+use crate::hash::FastSet;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -73,6 +74,8 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     }
     // Keyed by place: a wildcard section is reported once.
     let mut found: BTreeMap<(u32, u32), Found> = BTreeMap::new();
+    // The jails already listed at each place.
+    let mut listed: FastSet<((u32, u32), std::borrow::Cow<'_, str>)> = FastSet::default();
     for jail in context.jails() {
         if !jail.is_vnet() || jail.flag(PARAM) != Some(true) || may_have_children(jail) {
             continue;
@@ -87,9 +90,9 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let entry = found
             .entry((span.file.0, span.range.start))
             .or_insert_with(|| (span.clone(), own.map(|s| removal(context, s)), Vec::new()));
-        let name = jail.name().into_owned();
-        if !entry.2.contains(&name) {
-            entry.2.push(name);
+        let name = jail.name();
+        if listed.insert(((span.file.0, span.range.start), name.clone())) {
+            entry.2.push(name.into_owned());
         }
     }
     for (span, fix, jails) in found.into_values() {

@@ -50,6 +50,9 @@ deliberately and suppress the finding with `# jailconf: ignore[JC039]`."#,
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Keyed by place: a global `ip4 = inherit;` is reported once.
     let mut found: BTreeMap<(u32, u32), (Span, &'static str, Vec<String>)> = BTreeMap::new();
+    // The jails already listed at each place.
+    let mut listed: crate::hash::FastSet<((u32, u32), std::borrow::Cow<'_, str>)> =
+        crate::hash::FastSet::default();
     for jail in context.jails() {
         // With `vnet` (any value) the kernel refuses `ip4`/`ip6`: JC031.
         if jail.param("vnet").is_some() {
@@ -68,13 +71,14 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             let Some(span) = value.span.clone().or_else(|| jail.param_span(param)) else {
                 continue;
             };
+            let (span_file, span_start) = (span.file.0, span.range.start);
             let jails = &mut found
-                .entry((span.file.0, span.range.start))
+                .entry((span_file, span_start))
                 .or_insert_with(|| (span, param, Vec::new()))
                 .2;
-            let name = jail.name().into_owned();
-            if !jails.contains(&name) {
-                jails.push(name);
+            let name = jail.name();
+            if listed.insert(((span_file, span_start), name.clone())) {
+                jails.push(name.into_owned());
             }
         }
     }

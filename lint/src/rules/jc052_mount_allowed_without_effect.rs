@@ -79,7 +79,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let others = permissions
             .iter()
             .filter(|p| !std::ptr::eq(**p, main))
-            .map(|p| format!("`{}`", p.name_str()))
+            .map(|p| format!("`{}`", crate::context::lossy(&p.name)))
             .collect();
         let key = format!("{:?}", enforce.as_ref().map(|s| (s.file, &s.range)));
         let name = main.name_str().into_owned();

@@ -3,7 +3,9 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{hook_side, simple_commands, Side};
+use std::borrow::Cow;
+
+use crate::commands::{hook_side, split_commands, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -69,7 +71,13 @@ fn is_assignment(word: &str) -> bool {
 /// the script given to a shell, a file sourced with `.` or `source`, and
 /// the program `chroot` runs (under its new root).
 fn executed_files(command: &str, depth: u8, out: &mut Vec<String>) {
-    for words in simple_commands(command) {
+    executed_files_of(&split_commands(command), depth, out);
+}
+
+/// [`executed_files`] for a command string already split by
+/// [`simple_commands`].
+fn executed_files_of(commands: &[Vec<Cow<'_, str>>], depth: u8, out: &mut Vec<String>) {
+    for words in commands {
         let mut rest = words.as_slice();
         while let Some(word) = rest.first() {
             if is_assignment(word) {
@@ -86,9 +94,9 @@ fn executed_files(command: &str, depth: u8, out: &mut Vec<String>) {
         let Some((program, args)) = rest.split_first() else {
             continue;
         };
-        out.push(program.clone());
+        out.push(program.to_string());
         match basename(program) {
-            "." | "source" => out.extend(args.first().cloned()),
+            "." | "source" => out.extend(args.first().map(|a| a.to_string())),
             "chroot" => chroot_program(args, out),
             name if SHELLS.contains(&name) => shell_operand(args, depth, out),
             _ => {}
@@ -97,11 +105,11 @@ fn executed_files(command: &str, depth: u8, out: &mut Vec<String>) {
 }
 
 /// `sh [-options] [-o name] script` or `sh -c command`.
-fn shell_operand(args: &[String], depth: u8, out: &mut Vec<String>) {
+fn shell_operand(args: &[Cow<'_, str>], depth: u8, out: &mut Vec<String>) {
     let mut command_mode = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
-        if arg == "--" {
+        if arg.as_ref() == "--" {
             i += 1;
             break;
         }
@@ -117,17 +125,17 @@ fn shell_operand(args: &[String], depth: u8, out: &mut Vec<String>) {
             executed_files(command, depth + 1, out);
         }
         Some(_) if command_mode => {}
-        Some(script) => out.push(script.clone()),
+        Some(script) => out.push(script.to_string()),
         None => {}
     }
 }
 
 /// `chroot [-g group] [-G list] [-u user] [-n] newroot [command]`: the
 /// program runs from under `newroot` (`/bin/sh` by default).
-fn chroot_program(args: &[String], out: &mut Vec<String>) {
+fn chroot_program(args: &[Cow<'_, str>], out: &mut Vec<String>) {
     let mut i = 0;
     while let Some(arg) = args.get(i) {
-        match arg.as_str() {
+        match arg.as_ref() {
             "-g" | "-G" | "-u" => i += 2,
             "-n" => i += 1,
             _ => break,
@@ -136,7 +144,7 @@ fn chroot_program(args: &[String], out: &mut Vec<String>) {
     let Some(root) = args.get(i) else {
         return;
     };
-    let program = args.get(i + 1).map_or("/bin/sh", String::as_str);
+    let program = args.get(i + 1).map_or("/bin/sh", AsRef::as_ref);
     if program.starts_with('/') {
         out.push(format!("{}{program}", root.trim_end_matches('/')));
     }
@@ -164,13 +172,13 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let Some(path) = jail.last_value("path") else {
             continue;
         };
-        let root = normalize(&String::from_utf8_lossy(&path.text));
+        let root = normalize(&crate::context::lossy(&path.text));
         // A jail rooted at `/` (or nowhere) shares the host's files anyway.
         if !root.starts_with('/') || root == "/" {
             continue;
         }
         for param in &jail.jail.params {
-            let hook = param.name_str();
+            let hook = crate::context::lossy(&param.name);
             if hook_side(&hook) != Some(Side::Host) {
                 continue;
             }
@@ -179,7 +187,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     continue;
                 };
                 let mut files = Vec::new();
-                executed_files(&String::from_utf8_lossy(&value.text), 0, &mut files);
+                executed_files_of(&context.commands(value), 0, &mut files);
                 for file in files {
                     let file = normalize(&file);
                     let Some(inside) = file

@@ -67,7 +67,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let Some(value) = jail.last_value("exec.consolelog") else {
             continue;
         };
-        let file = normalize(String::from_utf8_lossy(&value.text).trim());
+        let file = normalize(crate::context::lossy(&value.text).trim());
         if file.is_empty() || file.starts_with("/dev/") {
             continue;
         }

@@ -3,7 +3,7 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{hook_side, simple_commands, Side};
+use crate::commands::{hook_side, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -90,7 +90,7 @@ fn unvis(text: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::context::lossy(&out).into_owned()
 }
 
 /// Collapses repeated `/` and removes a trailing one.
@@ -151,9 +151,16 @@ fn fstab_mount(line: &str) -> Option<NullMount> {
 
 /// Read-write nullfs mounts in a host command:
 /// `mount [-rw…] -t nullfs [-o opts] SOURCE TARGET` or `mount_nullfs`.
+#[cfg(test)]
 fn command_mounts(command: &str) -> Vec<NullMount> {
+    command_mounts_of(&crate::commands::split_commands(command))
+}
+
+/// [`command_mounts`] for a command string already split by
+/// [`simple_commands`](crate::commands::simple_commands).
+fn command_mounts_of(commands: &[Vec<std::borrow::Cow<'_, str>>]) -> Vec<NullMount> {
     let mut out = Vec::new();
-    for words in simple_commands(command) {
+    for words in commands {
         let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
         let mut nullfs = program == "mount_nullfs";
         if !nullfs && program != "mount" {
@@ -165,7 +172,7 @@ fn command_mounts(command: &str) -> Vec<NullMount> {
         while let Some(arg) = words.get(i) {
             i += 1;
             let Some(flags) = arg.strip_prefix('-').filter(|f| !f.is_empty()) else {
-                operands.push(arg.clone());
+                operands.push(arg.to_string());
                 continue;
             };
             // getopt: a run of flags; `-o`, `-t` and `-F` take the rest of
@@ -178,7 +185,7 @@ fn command_mounts(command: &str) -> Vec<NullMount> {
                         let inline = &flags[at + 1..];
                         let value = if inline.is_empty() {
                             i += 1;
-                            words.get(i - 1).map_or("", String::as_str)
+                            words.get(i - 1).map_or("", AsRef::as_ref)
                         } else {
                             inline
                         };
@@ -209,7 +216,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     for jail in context.jails() {
         let root = jail
             .last_value("path")
-            .map(|p| normalize(&String::from_utf8_lossy(&p.text)));
+            .map(|p| normalize(&crate::context::lossy(&p.text)));
         let mut consider = |mount: NullMount, span, hook: Option<String>| {
             let source = normalize(&mount.source);
             let target = normalize(&mount.target);
@@ -227,14 +234,14 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         };
         for value in jail.values("mount") {
             if let (Some(mount), Some(span)) = (
-                fstab_mount(&String::from_utf8_lossy(&value.text)),
+                fstab_mount(&crate::context::lossy(&value.text)),
                 value.span.clone(),
             ) {
                 consider(mount, span, None);
             }
         }
         for param in &jail.jail.params {
-            let hook = param.name_str();
+            let hook = crate::context::lossy(&param.name);
             if hook_side(&hook) != Some(Side::Host) {
                 continue;
             }
@@ -242,7 +249,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 let Some(span) = value.span.clone() else {
                     continue;
                 };
-                for mount in command_mounts(&String::from_utf8_lossy(&value.text)) {
+                for mount in command_mounts_of(&context.commands(value)) {
                     consider(mount, span.clone(), Some(hook.to_string()));
                 }
             }

@@ -48,7 +48,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let Some(value) = jail.last_value("host.hostname") else {
             continue;
         };
-        let hostname = String::from_utf8_lossy(&value.text).into_owned();
+        let hostname = crate::context::lossy(&value.text).into_owned();
         let key = hostname.trim_end_matches('.').to_ascii_lowercase();
         let Some(span) = value
             .span

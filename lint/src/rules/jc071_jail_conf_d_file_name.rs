@@ -137,7 +137,7 @@ fn in_folder(path: &Path) -> bool {
 fn check_include_globs(context: &Context<'_>, report: &mut Report<'_>) {
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     for include in context.config.includes.iter().filter(|i| i.is_glob) {
-        let pattern = PathBuf::from(String::from_utf8_lossy(&include.pattern).into_owned());
+        let pattern = PathBuf::from(crate::context::lossy(&include.pattern).into_owned());
         let matches_conf_only = pattern
             .file_name()
             .is_some_and(|n| n.to_string_lossy().ends_with(".conf"));

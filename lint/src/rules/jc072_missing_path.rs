@@ -53,7 +53,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let Some(value) = jail.last_value("path") else {
             continue;
         };
-        let path = String::from_utf8_lossy(&value.text).into_owned();
+        let path = crate::context::lossy(&value.text).into_owned();
         if !path.starts_with('/') || named_by_hook(jail, &["exec.prepare", "exec.prestart"], &path)
         {
             continue;
@@ -85,7 +85,7 @@ pub(crate) fn named_by_hook(jail: &JailRef<'_>, hooks: &[&str], text: &str) -> b
     hooks.iter().any(|hook| {
         jail.values(hook)
             .iter()
-            .any(|v| String::from_utf8_lossy(&v.text).contains(text))
+            .any(|v| crate::context::lossy(&v.text).contains(text))
     })
 }
 

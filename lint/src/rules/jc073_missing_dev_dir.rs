@@ -57,7 +57,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let Some(path) = jail.last_value("path") else {
             continue;
         };
-        let root = String::from_utf8_lossy(&path.text)
+        let root = crate::context::lossy(&path.text)
             .trim_end_matches('/')
             .to_string();
         let dev = format!("{root}/dev");
@@ -97,10 +97,10 @@ fn mounts_on_root(jail: &JailRef<'_>, root: &str) -> bool {
     let mut lines: Vec<String> = jail
         .values("mount")
         .iter()
-        .map(|v| String::from_utf8_lossy(&v.text).into_owned())
+        .map(|v| crate::context::lossy(&v.text).into_owned())
         .collect();
     for fstab in jail.values("mount.fstab") {
-        if let Ok(text) = std::fs::read_to_string(String::from_utf8_lossy(&fstab.text).as_ref()) {
+        if let Ok(text) = std::fs::read_to_string(crate::context::lossy(&fstab.text).as_ref()) {
             lines.extend(
                 text.lines()
                     .map(|l| l.split('#').next().unwrap_or("").to_string()),

@@ -50,7 +50,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     }
     for jail in context.jails() {
         for value in jail.values("mount.fstab") {
-            let file = String::from_utf8_lossy(&value.text).into_owned();
+            let file = crate::context::lossy(&value.text).into_owned();
             if !file.starts_with('/') || named_by_hook(jail, &["exec.prepare"], &file) {
                 continue;
             }

@@ -1,0 +1,93 @@
+//! Cost of the linter on a large generated VNET host
+//! (`fixtures/large/vnet.rs`), 5,000 jails (≈ 2.76 MB), in MB/s of input:
+//!
+//! * `load`: [`Config::load`] from memory (parse, model, expansion), the
+//!   baseline lint is measured against;
+//! * `load+lint`: `load`, then [`jailconf_lint::lint`] with the default
+//!   rule set;
+//! * `load+lint-all`: the same with `select = ["ALL"]` (the opt-in rules
+//!   too).
+//!
+//! Like `load`, the `load+lint` routines return what they built, so
+//! that dropping the configuration is measured in neither.
+//!
+//! ```sh
+//! cargo bench -p jailconf-lint
+//! ```
+
+use std::hint::black_box;
+use std::io;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use jailconf_lint::{lint, HostFacts, LintOptions};
+use jailconf_parser::{Config, FileLoader, MainFile, Target};
+
+#[path = "../../fixtures/large/vnet.rs"]
+mod vnet;
+
+/// A loader for a single in-memory file: the generated configuration has
+/// no `.include`, so nothing is ever read.
+struct InMemory;
+
+impl FileLoader for InMemory {
+    fn read(&self, _path: &Path) -> io::Result<Vec<u8>> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+}
+
+/// Parses and evaluates `text` as `big.conf`.
+fn load(text: Vec<u8>) -> Config {
+    Config::load(
+        MainFile::from_path("big.conf", text),
+        &InMemory,
+        Target::V15,
+    )
+}
+
+fn vnet_host(c: &mut Criterion) {
+    let text = vnet::vnet_config(5_000).into_bytes();
+    let config = load(text.clone());
+    assert!(config.diagnostics.is_empty() && config.jails.len() == 5_000);
+    drop(config);
+
+    let facts = HostFacts::default();
+    let default = LintOptions::default();
+    let all = LintOptions {
+        select: Some(vec!["ALL".to_string()]),
+        ..LintOptions::default()
+    };
+
+    let mut group = c.benchmark_group("vnet-5000");
+    group.throughput(Throughput::BytesDecimal(text.len() as u64));
+    group.sample_size(20);
+    group.bench_function("load", |b| {
+        b.iter_batched(|| text.clone(), load, BatchSize::LargeInput)
+    });
+    group.bench_function("load+lint", |b| {
+        b.iter_batched(
+            || text.clone(),
+            |text| {
+                let config = load(text);
+                let findings = lint(black_box(&config), &facts, &default);
+                (config, findings)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("load+lint-all", |b| {
+        b.iter_batched(
+            || text.clone(),
+            |text| {
+                let config = load(text);
+                let findings = lint(black_box(&config), &facts, &all);
+                (config, findings)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, vnet_host);
+criterion_main!(benches);
