@@ -45,6 +45,8 @@
 mod printer;
 mod range;
 
+pub use range::minimal_edit;
+
 use std::fmt;
 use std::ops::Range;
 

@@ -158,15 +158,28 @@ pub(crate) fn edits(
             None => break (0..text.len(), 0..out.len()),
         }
     };
-    minimal_edit(text, src, &out[dst]).into_iter().collect()
+    minimal_edit(&text[src.clone()], &out[dst])
+        .map(|edit| TextEdit {
+            range: src.start + edit.range.start..src.start + edit.range.end,
+            new_text: edit.new_text,
+        })
+        .into_iter()
+        .collect()
 }
 
-/// The edit replacing `src` by `new`, without their common start and end
-/// (cut at UTF-8 character boundaries).
-fn minimal_edit(text: &[u8], src: Range<usize>, new: &[u8]) -> Option<TextEdit> {
-    let old = &text[src.clone()];
+/// The one edit that turns `old` into `new`: their differing middle, with
+/// the common start and end left out. Ranges are relative to `old` and
+/// never split a UTF-8 character or a CRLF line break (editors cannot
+/// address positions inside either). `None` when the texts are equal.
+pub fn minimal_edit(old: &[u8], new: &[u8]) -> Option<TextEdit> {
+    if old == new {
+        return None;
+    }
     let mut prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
     while prefix > 0 && prefix < old.len() && is_continuation(old[prefix]) {
+        prefix -= 1;
+    }
+    if prefix > 0 && old[prefix - 1] == b'\r' && old.get(prefix) == Some(&b'\n') {
         prefix -= 1;
     }
     let max_suffix = old.len().min(new.len()) - prefix;
@@ -180,11 +193,12 @@ fn minimal_edit(text: &[u8], src: Range<usize>, new: &[u8]) -> Option<TextEdit> 
     while suffix > 0 && is_continuation(old[old.len() - suffix]) {
         suffix -= 1;
     }
-    if prefix == old.len() && prefix == new.len() {
-        return None;
+    let end = old.len() - suffix;
+    if suffix > 0 && end > prefix && old[end - 1] == b'\r' && old[end] == b'\n' {
+        suffix -= 1;
     }
     Some(TextEdit {
-        range: src.start + prefix..src.end - suffix,
+        range: prefix..old.len() - suffix,
         new_text: new[prefix..new.len() - suffix].to_vec(),
     })
 }
@@ -201,13 +215,13 @@ mod tests {
     fn minimal_edit_keeps_characters_whole() {
         // Same first byte (é, ä) and same last byte (é, ©) of different
         // characters: the edit covers them whole.
-        let edit = minimal_edit("\"é\"".as_bytes(), 0..4, "\"©\"".as_bytes()).unwrap();
+        let edit = minimal_edit("\"é\"".as_bytes(), "\"©\"".as_bytes()).unwrap();
         assert_eq!(edit.range, 1..3);
         assert_eq!(edit.new_text, "©".as_bytes());
-        let edit = minimal_edit("xé".as_bytes(), 0..3, "xä".as_bytes()).unwrap();
+        let edit = minimal_edit("xé".as_bytes(), "xä".as_bytes()).unwrap();
         assert_eq!(edit.range, 1..3);
-        assert_eq!(minimal_edit(b"same", 0..4, b"same"), None);
-        let edit = minimal_edit(b"ab", 0..2, b"aXb").unwrap();
+        assert_eq!(minimal_edit(b"same", b"same"), None);
+        let edit = minimal_edit(b"ab", b"aXb").unwrap();
         assert_eq!((edit.range, edit.new_text), (1..1, b"X".to_vec()));
     }
 }

@@ -39,39 +39,13 @@ pub fn format_range(
         .collect())
 }
 
-/// One edit replacing the differing middle of `old` with that of `new`.
+/// One edit replacing the differing middle of `old` with that of `new`
+/// (never inside a character or a CRLF; see [`jailconf_fmt::minimal_edit`]).
 fn minimal_edit(file: FileId, old: &[u8], new: &[u8]) -> Option<FileEdit> {
-    if old == new {
-        return None;
-    }
-    let mut prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    // Keep the edit on character boundaries (both texts agree there).
-    while prefix > 0 && (old.get(prefix).is_some_and(|&b| b & 0xC0 == 0x80)) {
-        prefix -= 1;
-    }
-    // Positions cannot point between the CR and LF of a line break.
-    if prefix > 0 && old[prefix - 1] == b'\r' && old.get(prefix) == Some(&b'\n') {
-        prefix -= 1;
-    }
-    let max_suffix = old.len().min(new.len()) - prefix;
-    let mut suffix = old
-        .iter()
-        .rev()
-        .zip(new.iter().rev())
-        .take(max_suffix)
-        .take_while(|(a, b)| a == b)
-        .count();
-    while suffix > 0 && old[old.len() - suffix] & 0xC0 == 0x80 {
-        suffix -= 1;
-    }
-    let end = old.len() - suffix;
-    if suffix > 0 && end > prefix && old[end - 1] == b'\r' && old[end] == b'\n' {
-        suffix -= 1;
-    }
-    Some(FileEdit {
+    jailconf_fmt::minimal_edit(old, new).map(|edit| FileEdit {
         file,
-        range: prefix as u32..(old.len() - suffix) as u32,
-        new_text: String::from_utf8_lossy(&new[prefix..new.len() - suffix]).into_owned(),
+        range: edit.range.start as u32..edit.range.end as u32,
+        new_text: String::from_utf8_lossy(&edit.new_text).into_owned(),
     })
 }
 
