@@ -16,33 +16,17 @@
 //! ```
 
 use std::hint::black_box;
-use std::io;
-use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use jailconf_lint::{lint, HostFacts, LintOptions};
-use jailconf_parser::{Config, FileLoader, MainFile, Target};
+use jailconf_parser::{Config, MainFile, NoFiles, Target};
 
 #[path = "../../fixtures/large/vnet.rs"]
 mod vnet;
 
-/// A loader for a single in-memory file: the generated configuration has
-/// no `.include`, so nothing is ever read.
-struct InMemory;
-
-impl FileLoader for InMemory {
-    fn read(&self, _path: &Path) -> io::Result<Vec<u8>> {
-        Err(io::ErrorKind::NotFound.into())
-    }
-}
-
 /// Parses and evaluates `text` as `big.conf`.
 fn load(text: Vec<u8>) -> Config {
-    Config::load(
-        MainFile::from_path("big.conf", text),
-        &InMemory,
-        Target::V15,
-    )
+    Config::load(MainFile::from_path("big.conf", text), &NoFiles, Target::V15)
 }
 
 fn vnet_host(c: &mut Criterion) {

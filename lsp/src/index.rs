@@ -12,7 +12,7 @@
 use std::ops::Range;
 
 use jailconf_parser::lexer::{piece_value, TokenKind};
-use jailconf_parser::model::is_wildcard_name;
+use jailconf_parser::model::{block_name, is_wildcard_name};
 use jailconf_parser::source::{FileId, Span};
 use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
 use jailconf_parser::Config;
@@ -510,18 +510,6 @@ fn inner_range(kind: TokenKind, start: u32, end: u32) -> Range<u32> {
     };
     let s = (start + left).min(end);
     s..end.saturating_sub(right).max(s)
-}
-
-/// A block's own name and the span of its name piece; `None` when broken.
-fn block_name(tree: &SyntaxTree, file: FileId, node: NodeId) -> Option<(Vec<u8>, Span)> {
-    let name_node = tree.child_node(node, NodeKind::JailName)?;
-    let token = tree.token_range(name_node).start;
-    let piece = *tree.tokens().get(token)?;
-    if !piece.kind.is_piece() || piece.kind.is_variable() {
-        return None;
-    }
-    let own = piece_value(piece.kind, tree.token_text(token as u32));
-    Some((own, Span::new(file, piece.start..piece.end)))
 }
 
 /// The inner (name) range of a block name token.

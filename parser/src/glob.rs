@@ -183,6 +183,14 @@ enum Component {
     Magic(Vec<Token>),
 }
 
+/// Whether glob(3) would see magic in `pattern` (set `GLOB_MAGCHAR`): an
+/// unescaped `*`, `?` or a closed `[...]` set.
+pub fn has_magic(pattern: &[u8]) -> bool {
+    unescape(pattern)
+        .split(|&(b, _)| b == b'/')
+        .any(|part| !compile(part).iter().all(|t| matches!(t, Token::Lit(_))))
+}
+
 /// Expands `pattern` like FreeBSD glob(3) with `GLOB_NOCHECK` (see [`GlobResult`]).
 pub fn glob(pattern: &[u8]) -> Result<GlobResult, GlobError> {
     if pattern.contains(&0) {

@@ -14,6 +14,8 @@ pub mod source;
 pub mod syntax;
 pub mod target;
 
-pub use model::{Config, DiskLoader, FileLoader, IncludeDirective, Jail, MainFile, Param, Value};
+pub use model::{
+    Config, DiskLoader, FileLoader, IncludeDirective, Jail, MainFile, NoFiles, Param, Value,
+};
 pub use parser::{parse, Parse, SyntaxError};
 pub use target::Target;

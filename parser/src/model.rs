@@ -53,6 +53,25 @@ impl FileLoader for DiskLoader {
     }
 }
 
+/// A [`FileLoader`] with no files: every include is missing and every glob
+/// matches nothing. For text checked on its own (benchmarks, tests, the
+/// formatter's syntax check).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoFiles;
+
+impl FileLoader for NoFiles {
+    fn read(&self, _path: &Path) -> io::Result<Vec<u8>> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+
+    fn glob(&self, pattern: &[u8]) -> Result<GlobResult, GlobError> {
+        Ok(GlobResult {
+            has_magic: glob::has_magic(pattern),
+            matches: Vec::new(),
+        })
+    }
+}
+
 /// The top-level configuration file.
 #[derive(Clone, Debug)]
 pub struct MainFile {
@@ -768,8 +787,10 @@ fn jail_syntax_message(
     }
 }
 
-/// A block's own name and its span; `None` when the name is broken.
-fn block_name(tree: &SyntaxTree, file: FileId, node: NodeId) -> Option<(Vec<u8>, Span)> {
+/// A jail block's own name (as jail(8) reads it, before any parent name
+/// is prepended) and the span of its name piece; `None` when the name is
+/// broken.
+pub fn block_name(tree: &SyntaxTree, file: FileId, node: NodeId) -> Option<(Vec<u8>, Span)> {
     let name_node = tree.child_node(node, NodeKind::JailName)?;
     let token = tree.token_range(name_node).start;
     let piece = *tree.tokens().get(token)?;

@@ -6,13 +6,11 @@
 //! * generated jail.conf-like text (proptest) that must also parse without
 //!   errors whenever the generator wrote nothing a target rejects.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
-use jailconf_parser::glob::{GlobError, GlobResult};
 use jailconf_parser::model::is_wildcard_name;
 use jailconf_parser::syntax::NodeKind;
-use jailconf_parser::{dump, parse, Config, FileLoader, MainFile, Target};
+use jailconf_parser::{dump, parse, Config, MainFile, NoFiles, Target};
 use proptest::prelude::*;
 
 /// The fuzz target's checks, shared so CI runs them on stable.
@@ -221,22 +219,6 @@ proptest! {
 // ---------------------------------------------------------------------------
 // Generated jail.conf-like text
 // ---------------------------------------------------------------------------
-
-/// A loader with nothing on it: every file is missing, every glob empty.
-struct EmptyLoader;
-
-impl FileLoader for EmptyLoader {
-    fn read(&self, _path: &Path) -> io::Result<Vec<u8>> {
-        Err(io::Error::from(io::ErrorKind::NotFound))
-    }
-
-    fn glob(&self, pattern: &[u8]) -> Result<GlobResult, GlobError> {
-        Ok(GlobResult {
-            has_magic: pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'[')),
-            matches: Vec::new(),
-        })
-    }
-}
 
 /// What the generator wrote, besides the text.
 #[derive(Clone, Debug, Default)]
@@ -572,7 +554,7 @@ proptest! {
             }
             let config = Config::load(
                 MainFile::from_path("/etc/jail.conf", text.clone()),
-                &EmptyLoader,
+                &NoFiles,
                 target,
             );
             let out = dump::jail_e(&config, b" | ");

@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jailconf_parser::model::FileLoader;
-use jailconf_parser::{dump, Config, DiskLoader, MainFile, Target};
+use jailconf_parser::{dump, Config, DiskLoader, MainFile, NoFiles, Target};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/examples")
@@ -12,12 +11,6 @@ fn examples() -> PathBuf {
 
 /// `jail -e '|'` output, or `None` when jail(8) would refuse the file.
 fn eval_text(text: &str, target: Target) -> Option<String> {
-    struct NoFiles;
-    impl FileLoader for NoFiles {
-        fn read(&self, _: &Path) -> std::io::Result<Vec<u8>> {
-            Err(std::io::ErrorKind::NotFound.into())
-        }
-    }
     let config = Config::load(
         MainFile::from_path("t.conf", text.as_bytes().to_vec()),
         &NoFiles,

@@ -9,11 +9,10 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser};
 use codespan_reporting::term::termcolor::{self, Color, ColorSpec, StandardStream, WriteColor};
 use jailconf_fmt::{FormatError, FormatOptions};
-use jailconf_parser::glob::{GlobError, GlobResult};
 use jailconf_parser::model::io_message;
 use jailconf_parser::settings::{self, Indent, LoadedSettings};
 use jailconf_parser::source::FileId;
-use jailconf_parser::{Config, FileLoader, MainFile, Target};
+use jailconf_parser::{Config, MainFile, NoFiles, Target};
 use miette::{miette, Result};
 
 use crate::cli::{ColorChoice, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
@@ -317,7 +316,7 @@ impl Runner<'_> {
             }
             (Input::Stdin, None) => MainFile::stdin(text),
         };
-        let config = Config::load(main, &NoIncludes, target);
+        let config = Config::load(main, &NoFiles, target);
         let syntax: Vec<_> = config
             .diagnostics
             .iter()
@@ -336,22 +335,6 @@ const SYNTAX_CODES: [&str; 5] = [
     "unterminated-variable",
     "stray-character",
 ];
-
-/// A loader that reads nothing: only the file's own syntax matters here.
-struct NoIncludes;
-
-impl FileLoader for NoIncludes {
-    fn read(&self, _path: &Path) -> std::io::Result<Vec<u8>> {
-        Err(std::io::ErrorKind::NotFound.into())
-    }
-
-    fn glob(&self, _pattern: &[u8]) -> std::result::Result<GlobResult, GlobError> {
-        Ok(GlobResult {
-            has_magic: true,
-            matches: Vec::new(),
-        })
-    }
-}
 
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
