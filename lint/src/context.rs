@@ -498,6 +498,15 @@ impl<'a> Context<'a> {
         refused[self.file_place(file).root.0 as usize]
     }
 
+    /// The names of every variable defined anywhere in the configuration.
+    pub fn variable_names(&self) -> crate::hash::FastSet<&[u8]> {
+        self.statements()
+            .iter()
+            .filter(|s| s.is_var)
+            .map(|s| s.name.as_slice())
+            .collect()
+    }
+
     /// Every parameter statement of every file, in file order.
     pub fn statements(&self) -> &[StatementRef<'a>] {
         self.statements.get_or_init(|| {

@@ -1,7 +1,5 @@
 //! JC013 `variable-in-single-quotes`: `'$name'` is never expanded.
 
-use std::collections::HashSet;
-
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::lexer::TokenKind;
 use jailconf_parser::params;
@@ -96,12 +94,7 @@ fn references(text: &[u8]) -> Vec<Reference> {
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let variables: HashSet<&[u8]> = context
-        .statements()
-        .iter()
-        .filter(|s| s.is_var)
-        .map(|s| s.name.as_slice())
-        .collect();
+    let variables = context.variable_names();
     let known = |name: &str| variables.contains(name.as_bytes()) || params::lookup(name).is_some();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;

@@ -71,12 +71,7 @@ fn dotted_name(var: &str, rest: &[u8], known: impl Fn(&str) -> bool) -> Option<(
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let variables: FastSet<&[u8]> = context
-        .statements()
-        .iter()
-        .filter(|s| s.is_var)
-        .map(|s| s.name.as_slice())
-        .collect();
+    let variables = context.variable_names();
     let known = |name: &str| variables.contains(name.as_bytes()) || params::lookup(name).is_some();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
