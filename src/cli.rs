@@ -128,6 +128,12 @@ pub struct LintArgs {
     /// FreeBSD release to follow (default: from jailconf.toml, else 15).
     #[arg(long, value_name = "RELEASE")]
     pub target: Option<Target>,
+
+    /// Lint a fleet: each folder of DIR is one host's configuration
+    /// (jail.conf, jail.conf.d/, *.conf, optional rc.conf); also compares
+    /// hosts (JC100, JC101).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["paths", "rc_conf", "host", "fix"])]
+    pub fleet: Option<PathBuf>,
 }
 
 /// Arguments of `jailconf explain`.

@@ -145,8 +145,7 @@ fn uri(path: &str) -> String {
 
 /// The SARIF 2.1.0 log for `--format sarif`.
 pub fn sarif(config: &Config, findings: &[Diagnostic]) -> Value {
-    let rules: Vec<Value> = jailconf_lint::rules::ALL
-        .iter()
+    let rules: Vec<Value> = jailconf_lint::all_rules()
         .map(|rule| {
             json!({
                 "id": rule.code,
@@ -162,9 +161,7 @@ pub fn sarif(config: &Config, findings: &[Diagnostic]) -> Value {
     let results: Vec<Value> = findings
         .iter()
         .map(|f| {
-            let rule_index = jailconf_lint::rules::ALL
-                .iter()
-                .position(|r| r.code == f.code);
+            let rule_index = jailconf_lint::all_rules().position(|r| r.code == f.code);
             let mut text = f.message.clone();
             if let Some(help) = &f.help {
                 text.push_str(&format!(" (help: {help})"));

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod context;
 pub mod facts;
 pub mod fix;
+pub mod fleet;
 pub(crate) mod hash;
 pub mod rc_conf;
 pub mod rule;
@@ -91,12 +92,14 @@ impl LintOptions {
     }
 }
 
+/// Every rule: the per-configuration rules, then the fleet rules.
+pub fn all_rules() -> impl Iterator<Item = &'static Rule> {
+    rules::ALL.iter().chain(fleet::RULES).copied()
+}
+
 /// Finds a rule by code (case-insensitive) or name.
 pub fn find_rule(key: &str) -> Option<&'static Rule> {
-    rules::ALL
-        .iter()
-        .copied()
-        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+    all_rules().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
 }
 
 /// Runs the enabled rules over a configuration (which may hold several

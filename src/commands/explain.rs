@@ -12,7 +12,7 @@ use crate::cli::{ExplainArgs, ExplainFormat, EXIT_OK};
 /// Runs `jailconf explain`.
 pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     let selected: Vec<&'static Rule> = if args.all {
-        rules::ALL.to_vec()
+        jailconf_lint::all_rules().collect()
     } else {
         let key = args.rule.as_deref().unwrap_or_default();
         vec![find_rule(key).ok_or_else(|| {
@@ -110,7 +110,12 @@ pub fn markdown(rules: &[&Rule], all: bool) -> String {
                 rule.name,
                 rule.category,
                 severity_word(rule),
-                if rules::on_by_default(rule) {
+                if jailconf_lint::fleet::RULES
+                    .iter()
+                    .any(|r| r.code == rule.code)
+                {
+                    " (`--fleet`)"
+                } else if rules::on_by_default(rule) {
                     ""
                 } else {
                     " (opt-in)"

@@ -21,6 +21,9 @@ const DEFAULT_CONF_DIR: &str = "/etc/jail.conf.d";
 
 /// Runs `jailconf lint`.
 pub fn run(args: &LintArgs, color: ColorChoice) -> Result<ExitCode> {
+    if let Some(dir) = &args.fleet {
+        return crate::commands::fleet::run(dir, args, color);
+    }
     let files = input_files(&args.paths)?;
     let settings = match files.first() {
         Some(first) => settings::discover(first.parent().unwrap_or(Path::new(".")))
@@ -110,7 +113,7 @@ fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// Loads the files as one configuration: each is a top-level file as
 /// jail(8) would read it with `-f`; files another one includes are linted
 /// as part of it.
-fn load_config(files: &[PathBuf], target: Target) -> Result<Config> {
+pub(crate) fn load_config(files: &[PathBuf], target: Target) -> Result<Config> {
     let mut mains = Vec::new();
     for file in files {
         mains.push(input::read_main(file).map_err(|e| miette!("{e}"))?);
@@ -166,7 +169,7 @@ fn apply_fixes(config: &Config, findings: &[Diagnostic], args: &LintArgs) -> Res
     Ok(!fixed.is_empty())
 }
 
-fn summary(findings: &[Diagnostic]) {
+pub(crate) fn summary(findings: &[Diagnostic]) {
     let count = |s| findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings, infos) = (
         count(Severity::Error),

@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 
 pub mod eval;
 pub mod explain;
+pub mod fleet;
 pub mod fmt;
 pub mod generate;
 pub mod lint;
