@@ -52,6 +52,43 @@ pub enum Command {
     /// docs/install.md).
     #[command(hide = true)]
     Generate(crate::commands::generate::GenerateArgs),
+    /// Show what `jailconf apply` would change on this host: compare the
+    /// running jails (jls) with the configuration.
+    #[command(after_help = crate::commands::plan::HELP)]
+    Plan(crate::commands::plan::PlanArgs),
+    /// Converge the host to the configuration: create, modify, restart or
+    /// remove jails through jail(8), after showing the plan.
+    #[command(after_help = crate::commands::apply::HELP)]
+    Apply(crate::commands::apply::ApplyArgs),
+    /// Show configured and running jails side by side: state, jid,
+    /// hostname, path, addresses (VNET ones too) and drift.
+    #[command(after_help = crate::commands::status::HELP)]
+    Status(crate::commands::status::StatusArgs),
+    /// Start a single-process jail in the foreground.
+    #[command(after_help = crate::commands::run::HELP)]
+    Run(crate::commands::run::RunArgs),
+    /// Write a new jail's file from a template jail's file (optionally
+    /// with a ZFS clone for its root).
+    #[command(after_help = crate::commands::new::HELP)]
+    New(crate::commands::new::NewArgs),
+    /// Stop a jail and, with --data, remove its files or clone dataset.
+    #[command(after_help = crate::commands::destroy::HELP)]
+    Destroy(crate::commands::destroy::DestroyArgs),
+}
+
+/// The configuration of the host, as jail(8) and rc.d read it: shared by
+/// `plan`, `apply`, `status` and the other host commands.
+#[derive(Clone, Debug, Args)]
+pub struct HostConfigArgs {
+    /// The configuration: a file, or a directory meaning its *.conf files
+    /// (default: /etc/jail.conf and /etc/jail.conf.d/*.conf).
+    #[arg(short = 'f', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// FreeBSD release whose jail(8) to follow: 13, 14 or 15 (default: from
+    /// jailconf.toml, else 15).
+    #[arg(long, value_name = "RELEASE")]
+    pub target: Option<Target>,
 }
 
 const LINT_HELP: &str = "\

@@ -25,6 +25,10 @@ pub struct HostInterface {
     pub addresses: Vec<(IpAddr, u8)>,
     /// Bridge members (for a bridge).
     pub members: Vec<String>,
+    /// Whether the `UP` flag is set.
+    pub up: bool,
+    /// The `description:` line, if any.
+    pub description: Option<String>,
 }
 
 /// The live host, read with ifconfig(8).
@@ -40,9 +44,10 @@ impl LiveHost {
         let mut interfaces: Vec<HostInterface> = Vec::new();
         for line in output.lines() {
             if !line.starts_with(char::is_whitespace) {
-                if let Some((name, _)) = line.split_once(':') {
+                if let Some((name, rest)) = line.split_once(':') {
                     interfaces.push(HostInterface {
                         name: name.to_string(),
+                        up: has_up_flag(rest),
                         ..HostInterface::default()
                     });
                 }
@@ -58,12 +63,22 @@ impl LiveHost {
                         current.addresses.push((addr, prefix));
                     }
                 }
+                // `ifconfig -f inet:cidr` (or IFCONFIG_FORMAT) prints CIDR.
+                ["inet", cidr, ..] => {
+                    if let Some((addr, Some(prefix))) = parse_address(cidr) {
+                        current.addresses.push((addr, prefix));
+                    }
+                }
                 ["inet6", addr, "prefixlen", len, ..] => {
                     if let (Some((addr, _)), Ok(len)) = (parse_address(addr), len.parse()) {
                         current.addresses.push((addr, len));
                     }
                 }
                 ["member:", member, ..] => current.members.push(member.to_string()),
+                ["description:", ..] => {
+                    let text = line.trim_start().trim_start_matches("description:").trim();
+                    current.description = Some(text.to_string());
+                }
                 _ => {}
             }
         }
@@ -87,6 +102,15 @@ impl LiveHost {
     pub fn interface(&self, name: &str) -> Option<&HostInterface> {
         self.interfaces.iter().find(|i| i.name == name)
     }
+}
+
+/// Whether the `flags=8863<UP,BROADCAST,…>` part of an interface's first
+/// line has `UP`.
+fn has_up_flag(header: &str) -> bool {
+    header
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .is_some_and(|(flags, _)| flags.split(',').any(|flag| flag == "UP"))
 }
 
 fn netmask_bits(mask: &str) -> Option<u8> {
@@ -212,6 +236,18 @@ mod tests {
         );
         assert_eq!(live.interfaces[1].members, ["em0"]);
         assert_eq!(live.interfaces[1].addresses[0].1, 64);
+        assert!(live.interfaces[0].up);
+    }
+
+    #[test]
+    fn parses_cidr_description_and_down_interfaces() {
+        let live = LiveHost::from_ifconfig(
+            "epair60a: flags=8842<BROADCAST,RUNNING> metric 0 mtu 1500\n\tdescription: jail:vnet\n\tinet 20.0.0.50/32 broadcast 20.0.0.50\n",
+        );
+        let epair = &live.interfaces[0];
+        assert!(!epair.up);
+        assert_eq!(epair.description.as_deref(), Some("jail:vnet"));
+        assert_eq!(epair.addresses, [("20.0.0.50".parse().unwrap(), 32)]);
     }
 
     #[test]
