@@ -237,3 +237,42 @@ fn cleanup_stale_destroys_a_leftover_epair_first() {
     assert!(destroy < create, "{log:?}");
     assert_eq!(host.running(), ["vnet"]);
 }
+
+#[test]
+fn json_report_names_the_failed_jail_and_jail8_message() {
+    let host = Host::seed(&["classic", "shadow"], &[]);
+    let without_yes = host.apply(&["--json"]);
+    assert_eq!(without_yes.code, 1, "{}", without_yes.stderr);
+    assert!(
+        without_yes.stderr.contains("--yes"),
+        "{}",
+        without_yes.stderr
+    );
+
+    let dry = host.apply(&["--json", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let dry: serde_json::Value = serde_json::from_str(&dry.stdout).expect("JSON");
+    assert_eq!(dry["schema"], "jailconf.apply/1");
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["commands"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        host.running(),
+        Vec::<String>::new(),
+        "a dry run runs nothing"
+    );
+
+    let run = host.apply(&["--json", "--yes", "--jobs", "1"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["success"], false);
+    assert_eq!(report["done"][0]["jail"], "classic");
+    assert_eq!(report["done"][0]["action"], "create");
+    let failed = &report["failed"][0];
+    assert_eq!(failed["jail"], "shadow");
+    assert_eq!(failed["status"], 1);
+    assert_eq!(
+        failed["stderr"],
+        "jail: shadow: path /jail/shadow: No such file or directory"
+    );
+    assert_eq!(failed["command"][3], "-c");
+}

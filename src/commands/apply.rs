@@ -18,10 +18,14 @@ use jailconf_apply::record;
 use jailconf_apply::render;
 use jailconf_apply::runner::SystemRunner;
 use miette::{miette, Result};
+use serde_json::json;
 
 use super::host::{self, LockArgs};
 use super::plan::{make_plan, MakePlanOptions, Planned};
 use crate::cli::{ColorChoice, HostConfigArgs};
+
+/// JSON schema name of `apply --json`.
+const APPLY_SCHEMA: &str = "jailconf.apply/1";
 
 /// Help text after the options.
 pub const HELP: &str = "\
@@ -67,6 +71,12 @@ pub struct ApplyArgs {
     /// Print the commands apply would run, and run nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Print one JSON document (schema jailconf.apply/1: the plan, and what
+    /// was done, failed and skipped) instead of text; needs --yes or
+    /// --dry-run.
+    #[arg(long)]
+    pub json: bool,
 
     /// Remove running jails that are not in the configuration.
     #[arg(long, conflicts_with = "plan_file")]
@@ -142,27 +152,44 @@ fn apply(args: &ApplyArgs, color: ColorChoice) -> Result<ExitCode> {
         cleanup_stale: args.cleanup_stale,
     };
     let commands = execute::commands(&plan, &exec_options);
-    host::print(&render::human(&plan, host::stdout_color(color)))?;
-    if commands.is_empty() {
-        return Ok(host::ok());
+    if args.json {
+        if commands.is_empty() || args.dry_run {
+            host::print(&json_document(&plan, &commands, args.dry_run, None))?;
+            return Ok(host::ok());
+        }
+        if !args.yes {
+            return Err(miette!(
+                help = "add --yes to apply, or --dry-run to only show the commands",
+                "--json does not ask for confirmation"
+            ));
+        }
+    } else {
+        host::print(&render::human(&plan, host::stdout_color(color)))?;
+        if commands.is_empty() {
+            return Ok(host::ok());
+        }
+        if args.dry_run {
+            host::print(&dry_run_text(&commands)?)?;
+            return Ok(host::ok());
+        }
+        if !host::confirm("\nApply these changes?", args.yes)? {
+            host::print("Nothing applied.\n")?;
+            return Ok(host::failed());
+        }
+        host::print("\n")?;
     }
-    if args.dry_run {
-        host::print(&dry_run_text(&commands)?)?;
-        return Ok(host::ok());
-    }
-    if !host::confirm("\nApply these changes?", args.yes)? {
-        host::print("Nothing applied.\n")?;
-        return Ok(host::failed());
-    }
-    host::print("\n")?;
 
     let state_file = record::state_file(args.state_file.as_deref());
     let runner = SystemRunner;
     let recorder = Recorder::new(state_file, &desired, &runner);
-    let progress = Progress::new(&recorder);
+    let progress = Progress::new(&recorder, !args.json);
     let report = execute::execute(&plan, &runner, &exec_options, &progress);
     progress.finish();
-    host::print(&summary(&report))?;
+    if args.json {
+        host::print(&json_document(&plan, &commands, false, Some(&report)))?;
+    } else {
+        host::print(&summary(&report))?;
+    }
     Ok(if report.success() {
         host::ok()
     } else {
@@ -195,6 +222,48 @@ fn saved_plan(path: &std::path::Path, current: &Plan) -> Result<Plan> {
         ));
     }
     Ok(saved)
+}
+
+/// The `--json` document: the plan, the commands, and the report of a
+/// run (none for a dry run or when there is nothing to do).
+fn json_document(
+    plan: &Plan,
+    commands: &[Vec<String>],
+    dry_run: bool,
+    report: Option<&Report>,
+) -> String {
+    let work = |work: &Work| match work {
+        Work::Cleanup { interface } => json!({"action": "cleanup", "interface": interface}),
+        Work::Action(kind) => json!({"action": kind}),
+    };
+    let with = |mut base: serde_json::Value, extra: serde_json::Value| {
+        if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+            base.extend(extra.clone());
+        }
+        base
+    };
+    let empty = Report::default();
+    let report = report.unwrap_or(&empty);
+    let document = json!({
+        "schema": APPLY_SCHEMA,
+        "dry_run": dry_run,
+        "success": report.success(),
+        "plan": plan,
+        "commands": commands,
+        "done": report.done.iter().map(|d| with(work(&d.work), json!({
+            "jail": d.jail, "seconds": d.elapsed.as_secs_f64(), "stdout": d.stdout,
+        }))).collect::<Vec<_>>(),
+        "failed": report.failed.iter().map(|f| with(work(&f.work), json!({
+            "jail": f.jail, "seconds": f.elapsed.as_secs_f64(), "command": f.command,
+            "status": f.status, "stdout": f.stdout, "stderr": f.stderr,
+        }))).collect::<Vec<_>>(),
+        "skipped": report.skipped.iter().map(|k| with(work(&k.work), json!({"jail": k.jail})))
+            .collect::<Vec<_>>(),
+        "warnings": report.warnings,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The commands, one per line, quoted for a POSIX shell (for reading
@@ -329,15 +398,17 @@ fn seconds(elapsed: Duration) -> String {
 /// keeps the state file up to date.
 struct Progress<'r> {
     recorder: &'r Recorder<'r>,
+    /// Whether progress is shown at all (not with --json).
+    visible: bool,
     bar: Option<ProgressBar>,
     /// Serialises plain output lines.
     out: Mutex<()>,
 }
 
 impl<'r> Progress<'r> {
-    fn new(recorder: &'r Recorder<'r>) -> Self {
+    fn new(recorder: &'r Recorder<'r>, visible: bool) -> Self {
         let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
-        let bar = terminal.then(|| {
+        let bar = (visible && terminal).then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
                 bar.set_style(style);
@@ -347,12 +418,16 @@ impl<'r> Progress<'r> {
         });
         Progress {
             recorder,
+            visible,
             bar,
             out: Mutex::new(()),
         }
     }
 
     fn print(&self, text: &str) {
+        if !self.visible {
+            return;
+        }
         let write = || {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
