@@ -1,19 +1,19 @@
 //! `jailconf apply`, `status`, `run`, `new` and `destroy` end to end:
 //! the real binary driving freebsd-sim's stand-ins for FreeBSD's
-//! userland, on the seed article's jails.
+//! userland, on the seed article's jails — or, with `JAILCONF_E2E_REAL=1`
+//! on a FreeBSD host as root, FreeBSD's own (see `ci/freebsd.sh` and
+//! `tests/support/userland.rs`).
 
 #[path = "support/userland.rs"]
 mod userland;
 
-use userland::{argv, Host};
+use userland::{argv, Extra, Host};
 
 /// The seed's three jails; shadow's root is a clone of classic@template.
 fn seed_host() -> Host {
     let host = Host::seed(&["classic", "shadow", "vnet"], &[]);
-    host.sim_ok(
-        "zfs",
-        &["clone", "zroot/jail/classic@template", "zroot/jail/shadow"],
-    );
+    let template = format!("{}@template", host.dataset("classic"));
+    host.tool_ok("zfs", &["clone", &template, &host.dataset("shadow")]);
     host
 }
 
@@ -26,7 +26,9 @@ fn seed_jails_go_from_nothing_to_running_and_stay() {
     let host = seed_host();
     let run = host.apply(&["--yes", "--jobs", "1"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    insta::assert_snapshot!("apply_seed", host.redact(&run.stdout));
+    if host.snapshots("apply_seed", &run.stdout) {
+        insta::assert_snapshot!("apply_seed", host.redact(&run.stdout));
+    }
     assert_eq!(host.running(), ["classic", "shadow", "vnet"]);
     let creates = host.log_of("jail", 0);
     for name in ["classic", "shadow", "vnet"] {
@@ -60,10 +62,10 @@ fn securelevel_change_modifies_in_place() {
     let host = seed_host();
     assert_eq!(host.apply(&["--yes"]).code, 0);
     let jid = host.param("classic", "jid");
-    let text = host.read_conf("classic").replace(
-        "interface = em0;\n",
-        "interface = em0;\n    securelevel = 2;\n",
-    );
+    let iface = format!("interface = {};\n", host.layout().iface);
+    let text = host
+        .read_conf("classic")
+        .replace(&iface, &format!("{iface}    securelevel = 2;\n"));
     host.write_conf("classic", &text);
     let from = host.log().len();
 
@@ -86,11 +88,13 @@ fn securelevel_change_modifies_in_place() {
 
 #[test]
 fn path_change_restarts_with_r_then_c() {
-    let host = Host::seed(&["classic", "vnet"], &["--dir", "/jail/classic2"]);
+    let host = Host::seed(&["classic", "vnet"], &[Extra::Dir("classic2")]);
     assert_eq!(host.apply(&["--yes"]).code, 0);
-    let text = host
-        .read_conf("classic")
-        .replace("path = \"/jail/${name}\";", "path = \"/jail/${name}2\";");
+    let dir = &host.layout().jail_dir;
+    let text = host.read_conf("classic").replace(
+        &format!("path = \"{dir}/${{name}}\";"),
+        &format!("path = \"{dir}/${{name}}2\";"),
+    );
     host.write_conf("classic", &text);
     let from = host.log().len();
 
@@ -110,7 +114,7 @@ fn path_change_restarts_with_r_then_c() {
         ]
     );
     assert!(!host.log().iter().any(|a| a.contains(&"-rc".to_string())));
-    assert_eq!(host.param("classic", "path"), "/jail/classic2");
+    assert_eq!(host.param("classic", "path"), host.path("classic2"));
 }
 
 #[test]
@@ -146,8 +150,11 @@ fn status_shows_every_address_including_vnet() {
     );
     let run = host.with_conf("status", &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    insta::assert_snapshot!("status_seed", host.redact(&run.stdout));
-    assert!(run.stdout.contains("20.0.0.60"));
+    if host.snapshots("status_seed", &run.stdout) {
+        insta::assert_snapshot!("status_seed", host.redact(&run.stdout));
+    }
+    let vnet_ip = host.ip(host.id());
+    assert!(run.stdout.contains(&vnet_ip), "{}", run.stdout);
     assert!(host.log().contains(&argv(&["jexec", "vnet", "ifconfig"])));
 
     let json = host.with_conf("status", &["--json"]);
@@ -157,7 +164,7 @@ fn status_shows_every_address_including_vnet() {
     assert_eq!(vnet["name"], "vnet");
     assert_eq!(vnet["state"], "running");
     assert_eq!(vnet["vnet"], true);
-    assert_eq!(vnet["addresses"], serde_json::json!(["20.0.0.60"]));
+    assert_eq!(vnet["addresses"], serde_json::json!([vnet_ip]));
     assert_eq!(value["jails"][1]["state"], "stopped");
 }
 
@@ -165,10 +172,10 @@ fn status_shows_every_address_including_vnet() {
 fn status_shows_drift() {
     let host = Host::seed(&["classic"], &[]);
     assert_eq!(host.apply(&["--yes"]).code, 0);
-    let text = host.read_conf("classic").replace(
-        "interface = em0;\n",
-        "interface = em0;\n    securelevel = 3;\n",
-    );
+    let iface = format!("interface = {};\n", host.layout().iface);
+    let text = host
+        .read_conf("classic")
+        .replace(&iface, &format!("{iface}    securelevel = 3;\n"));
     host.write_conf("classic", &text);
     let run = host.with_conf("status", &[]);
     assert!(run.stdout.contains("classic  drifted"), "{}", run.stdout);
@@ -184,6 +191,7 @@ fn new_thin_jail_from_classic_with_a_clone() {
     let host = Host::seed(&["classic", "vnet"], &[]);
     assert_eq!(host.apply(&["--yes"]).code, 0);
     let from = host.log().len();
+    let template = format!("{}@template", host.dataset("classic"));
 
     let run = host.with_conf(
         "new",
@@ -192,28 +200,22 @@ fn new_thin_jail_from_classic_with_a_clone() {
             "--from",
             "classic",
             "--ip",
-            "20.0.0.51",
+            &host.ip(51),
             "--clone",
-            "zroot/jail/classic@template",
+            &template,
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    insta::assert_snapshot!("new_shadow", host.redact(&run.stdout));
-    assert_eq!(
-        host.read_conf("shadow"),
-        std::fs::read_to_string(userland::seed_dir().join("shadow.conf")).expect("seed shadow")
-    );
+    if host.snapshots("new_shadow", &run.stdout) {
+        insta::assert_snapshot!("new_shadow", host.redact(&run.stdout));
+    }
+    assert_eq!(host.read_conf("shadow"), host.seed_conf("shadow"));
     assert_eq!(
         host.log_of("zfs", from)
             .into_iter()
             .filter(|a| a[1] == "clone")
             .collect::<Vec<_>>(),
-        [argv(&[
-            "zfs",
-            "clone",
-            "zroot/jail/classic@template",
-            "zroot/jail/shadow"
-        ])]
+        [argv(&["zfs", "clone", &template, &host.dataset("shadow")])]
     );
 
     let apply = host.apply(&["--yes"]);
@@ -223,9 +225,9 @@ fn new_thin_jail_from_classic_with_a_clone() {
         "{}",
         apply.stdout
     );
-    assert_eq!(host.param("shadow", "ip4.addr"), "20.0.0.51");
+    assert_eq!(host.param("shadow", "ip4.addr"), host.ip(51));
     assert!(
-        host.root().join("jail/shadow/etc/rc.conf").exists(),
+        host.fs(&host.path("shadow")).join("etc/rc.conf").exists(),
         "cloned files"
     );
 }
@@ -234,8 +236,10 @@ fn new_thin_jail_from_classic_with_a_clone() {
 fn new_refuses_taken_names_addresses_and_epairs() {
     let host = Host::seed(&["classic", "vnet"], &[]);
     assert_eq!(host.apply(&["--yes"]).code, 0);
+    let id = host.id();
+    let (next, vnet_ip, next_ip) = ((id + 1).to_string(), host.ip(id), host.ip(id + 1));
 
-    let name = host.with_conf("new", &["vnet", "--from", "classic", "--ip", "20.0.0.99"]);
+    let name = host.with_conf("new", &["vnet", "--from", "classic", "--ip", &host.ip(99)]);
     assert_eq!(name.code, 1);
     assert!(
         name.stderr.contains("the name vnet is used by vnet"),
@@ -243,45 +247,38 @@ fn new_refuses_taken_names_addresses_and_epairs() {
         name.stderr
     );
 
-    let address = host.with_conf("new", &["web", "--from", "classic", "--ip", "20.0.0.50"]);
+    let address = host.with_conf("new", &["web", "--from", "classic", "--ip", &host.ip(50)]);
     assert_eq!(address.code, 1);
     assert!(
         address
             .stderr
-            .contains("the address 20.0.0.50 is used by classic"),
+            .contains(&format!("the address {} is used by classic", host.ip(50))),
         "{}",
         address.stderr
     );
-    let host_address = host.with_conf("new", &["web", "--from", "classic", "--ip", "20.0.0.20"]);
+    // The host's own address (em0's; the test bridge's on a real host).
+    let host_address = host.with_conf("new", &["web", "--from", "classic", "--ip", &host.ip(20)]);
     assert_eq!(host_address.code, 1);
 
     let inside = host.with_conf(
         "new",
         &[
-            "v2",
-            "--from",
-            "vnet",
-            "--vnet",
-            "--id",
-            "61",
-            "--ip",
-            "20.0.0.60",
+            "v2", "--from", "vnet", "--vnet", "--id", &next, "--ip", &vnet_ip,
         ],
     );
     assert_eq!(inside.code, 1);
     assert!(
-        inside.stderr.contains("20.0.0.60 is used by vnet"),
+        inside
+            .stderr
+            .contains(&format!("{vnet_ip} is used by vnet")),
         "{}",
         inside.stderr
     );
 
-    let epair = host.with_conf(
-        "new",
-        &["v2", "--from", "vnet", "--vnet", "--ip", "20.0.0.61"],
-    );
+    let epair = host.with_conf("new", &["v2", "--from", "vnet", "--vnet", "--ip", &next_ip]);
     assert_eq!(epair.code, 1);
     assert!(
-        epair.stderr.contains("epair60 is used by vnet"),
+        epair.stderr.contains(&format!("epair{id} is used by vnet")),
         "{}",
         epair.stderr
     );
@@ -291,22 +288,17 @@ fn new_refuses_taken_names_addresses_and_epairs() {
     let ok = host.with_conf(
         "new",
         &[
-            "v2",
-            "--from",
-            "vnet",
-            "--vnet",
-            "--id",
-            "61",
-            "--ip",
-            "20.0.0.61",
+            "v2", "--from", "vnet", "--vnet", "--id", &next, "--ip", &next_ip,
         ],
     );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     let text = host.read_conf("v2");
     assert!(text.starts_with("v2 {\n"), "{text}");
-    assert!(text.contains("$id = \"61\";"), "{text}");
+    assert!(text.contains(&format!("$id = \"{next}\";")), "{text}");
+    let net = &host.layout().net;
     assert!(
-        text.contains("$ip = \"20.0.0.${id}/24\";") || text.contains("$ip = \"20.0.0.61/24\";")
+        text.contains(&format!("$ip = \"{net}.${{id}}/24\";"))
+            || text.contains(&format!("$ip = \"{next_ip}/24\";"))
     );
 }
 
@@ -314,15 +306,13 @@ fn new_refuses_taken_names_addresses_and_epairs() {
 fn destroy_data_clears_flags_and_removes_files() {
     let host = seed_host();
     assert_eq!(host.apply(&["--yes"]).code, 0);
-    std::fs::write(host.root().join("jail/vnet/file"), "x").expect("write");
+    let vnet_root = host.fs(&host.path("vnet"));
+    std::fs::write(vnet_root.join("file"), "x").expect("write");
     // A link out of the jail's root must not be followed.
-    std::fs::create_dir_all(host.root().join("keep")).expect("mkdir");
-    std::fs::write(host.root().join("keep/precious"), "keep").expect("write");
-    std::os::unix::fs::symlink(
-        host.root().join("keep"),
-        host.root().join("jail/vnet/escape"),
-    )
-    .expect("symlink");
+    let keep = host.dir().join("keep");
+    std::fs::create_dir_all(&keep).expect("mkdir");
+    std::fs::write(keep.join("precious"), "keep").expect("write");
+    std::os::unix::fs::symlink(&keep, vnet_root.join("escape")).expect("symlink");
     let root = host.root().display().to_string();
     let lock = host.lock_file().display().to_string();
 
@@ -349,7 +339,9 @@ fn destroy_data_clears_flags_and_removes_files() {
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    insta::assert_snapshot!("destroy_vnet", host.redact(&run.stdout));
+    if host.snapshots("destroy_vnet", &run.stdout) {
+        insta::assert_snapshot!("destroy_vnet", host.redact(&run.stdout));
+    }
     assert_eq!(
         host.log_of("jail", from),
         [argv(&[
@@ -362,12 +354,12 @@ fn destroy_data_clears_flags_and_removes_files() {
     );
     assert_eq!(
         host.log_of("chflags", from),
-        [argv(&["chflags", "-R", "0", "/jail/vnet"])]
+        [argv(&["chflags", "-R", "0", &host.path("vnet")])]
     );
-    assert!(!host.root().join("jail/vnet").exists());
+    assert!(!vnet_root.exists());
     assert!(!host.conf("vnet").exists());
     assert_eq!(
-        std::fs::read_to_string(host.root().join("keep/precious")).expect("kept"),
+        std::fs::read_to_string(keep.join("precious")).expect("kept"),
         "keep"
     );
 
@@ -391,7 +383,7 @@ fn destroy_data_clears_flags_and_removes_files() {
             .into_iter()
             .filter(|a| a[1] == "destroy")
             .collect::<Vec<_>>(),
-        [argv(&["zfs", "destroy", "zroot/jail/shadow"])]
+        [argv(&["zfs", "destroy", &host.dataset("shadow")])]
     );
     assert!(host.log_of("chflags", from).is_empty());
     assert_eq!(host.running(), ["classic"]);
@@ -399,10 +391,13 @@ fn destroy_data_clears_flags_and_removes_files() {
 
 #[test]
 fn run_starts_a_single_process_jail_in_the_foreground() {
-    let host = Host::seed(&[], &["--dir", "/jail/shell"]);
+    let host = Host::seed(&[], &[Extra::Shell("shell")]);
     host.write_conf(
         "shell",
-        "shell {\n    path = /jail/shell;\n    host.hostname = shell;\n    command = /sh;\n}\n",
+        &format!(
+            "shell {{\n    path = {};\n    host.hostname = shell;\n    command = /sh;\n}}\n",
+            host.path("shell")
+        ),
     );
     let plan = host.apply(&["--yes"]);
     assert_eq!(plan.code, 0);
@@ -423,4 +418,112 @@ fn run_starts_a_single_process_jail_in_the_foreground() {
     );
     let missing = host.with_conf("run", &["nope"]);
     assert_eq!(missing.code, 1);
+}
+
+// The support module's pure parts: the generated configurations and the
+// real mode's command log.
+fn real_layout() -> userland::Layout {
+    userland::Layout {
+        jail_dir: "/tmp/.tmpX/jails".to_string(),
+        datasets: "zroot/jailconf-e2e-1-0".to_string(),
+        iface: "vtnet0".to_string(),
+        bridge: "bridge3".to_string(),
+        net: "192.0.2".to_string(),
+        id: 70,
+        real: Some(userland::RealConf {
+            console_dir: "/tmp/.tmpX/log".to_string(),
+        }),
+    }
+}
+
+#[test]
+fn sim_configurations_are_the_seed_files() {
+    for jail in ["classic", "shadow", "vnet"] {
+        let seed = std::fs::read_to_string(userland::seed_dir().join(format!("{jail}.conf")))
+            .expect("seed");
+        assert_eq!(
+            userland::test_conf(&seed, &userland::Layout::sim()),
+            seed,
+            "{jail}"
+        );
+    }
+}
+
+#[test]
+fn real_configurations_use_the_layout() {
+    let layout = real_layout();
+    let vnet = std::fs::read_to_string(userland::seed_dir().join("vnet.conf")).expect("seed");
+    let text = userland::test_conf(&vnet, &layout);
+    for expected in [
+        "    persist;\n",
+        "path = \"/tmp/.tmpX/jails/${name}\";",
+        "exec.consolelog = \"/tmp/.tmpX/log/jail_console_${name}.log\";",
+        "$id = \"70\";",
+        "$ip = \"192.0.2.${id}/24\";",
+        "$gw = \"192.0.2.1\";",
+        "$br = \"bridge3\";",
+        "exec.start    += \"ifconfig ${if}b ${ip} up\";",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in\n{text}");
+    }
+    assert!(!text.contains("exec.clean"), "{text}");
+    let classic = std::fs::read_to_string(userland::seed_dir().join("classic.conf")).expect("seed");
+    let text = userland::test_conf(&classic, &layout);
+    assert!(text.contains("interface = vtnet0;"), "{text}");
+    assert!(text.contains("ip4.addr = 192.0.2.50;"), "{text}");
+}
+
+#[test]
+fn wrapper_log_round_trips_awkward_arguments() {
+    let log = "jail\u{1f}-f\u{1f}/x/it's \"a\"\n;b.conf\u{1f}-c\u{1f}a;touch PWNED\u{1f}\u{1e}\
+               zfs\u{1f}\u{1f}\u{1e}";
+    assert_eq!(
+        userland::parse_wrapper_log(log),
+        [
+            argv(&[
+                "jail",
+                "-f",
+                "/x/it's \"a\"\n;b.conf",
+                "-c",
+                "a;touch PWNED"
+            ]),
+            argv(&["zfs", ""]),
+        ]
+    );
+}
+
+#[test]
+fn wrapper_script_records_the_call_and_runs_the_tool() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("commands.log");
+    let wrapper = tmp.path().join("jail");
+    userland::write_wrapper(&wrapper, "jail", std::path::Path::new("/bin/echo"), &log);
+    let awkward = [
+        "-f",
+        "/x/it's \"a\"\n;b.conf",
+        "-c",
+        "a;touch PWNED",
+        "",
+        "$(x) `y`\n",
+    ];
+    for args in [&awkward[..], &[]] {
+        let output = std::process::Command::new(&wrapper)
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .expect("run the wrapper");
+        assert!(output.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            format!("{}\n", args.join(" "))
+        );
+    }
+    let text = std::fs::read_to_string(&log).expect("log");
+    let mut first = vec!["jail"];
+    first.extend_from_slice(&awkward);
+    assert_eq!(
+        userland::parse_wrapper_log(&text),
+        [argv(&first), argv(&["jail"])]
+    );
+    assert!(!tmp.path().join("PWNED").exists());
 }

@@ -1,7 +1,8 @@
 //! `jailconf apply` when things go wrong: a jail that fails to start, a
 //! stale saved plan, a second apply holding the lock, hostile names and
 //! values, and no confirmation. Driven through the real binary with
-//! freebsd-sim's stand-ins.
+//! freebsd-sim's stand-ins — or, with `JAILCONF_E2E_REAL=1` on a FreeBSD
+//! host as root, FreeBSD's own (see `tests/support/userland.rs`).
 
 #[path = "support/userland.rs"]
 mod userland;
@@ -10,7 +11,7 @@ use std::fs::File;
 use std::io::Write;
 use std::time::Duration;
 
-use userland::{argv, Host};
+use userland::{argv, Extra, Host};
 
 #[test]
 fn failed_create_stops_new_work_and_a_rerun_converges() {
@@ -18,14 +19,22 @@ fn failed_create_stops_new_work_and_a_rerun_converges() {
     let host = Host::seed(&["classic", "shadow", "vnet"], &[]);
     let run = host.apply(&["--yes", "--jobs", "1"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    insta::assert_snapshot!("apply_failed", host.redact(&run.stdout));
+    if host.snapshots("apply_failed", &run.stdout) {
+        insta::assert_snapshot!("apply_failed", host.redact(&run.stdout));
+    }
+    assert!(
+        run.stdout.contains(&format!(
+            "jail: shadow: path {}: No such file or directory",
+            host.path("shadow")
+        )),
+        "{}",
+        run.stdout
+    );
     assert_eq!(host.running(), ["classic"], "vnet was never started");
 
     // Fix the cause, apply again: only what is missing is done.
-    host.sim_ok(
-        "zfs",
-        &["clone", "zroot/jail/classic@template", "zroot/jail/shadow"],
-    );
+    let template = format!("{}@template", host.dataset("classic"));
+    host.tool_ok("zfs", &["clone", &template, &host.dataset("shadow")]);
     let from = host.log().len();
     let rerun = host.apply(&["--yes", "--jobs", "1"]);
     assert_eq!(rerun.code, 0, "{}{}", rerun.stdout, rerun.stderr);
@@ -53,8 +62,10 @@ fn parallel_failure_leaves_other_jails_alone() {
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains("jail: shadow: path /jail/shadow: No such file or directory"),
+        run.stdout.contains(&format!(
+            "jail: shadow: path {}: No such file or directory",
+            host.path("shadow")
+        )),
         "{}",
         run.stdout
     );
@@ -72,7 +83,7 @@ fn a_stale_saved_plan_is_refused() {
 
     // Someone starts classic by hand: the host changed.
     let conf = host.conf("classic").display().to_string();
-    host.sim_ok("jail", &["-f", &conf, "-c", "classic"]);
+    host.tool_ok("jail", &["-f", &conf, "-c", "classic"]);
     let from = host.log().len();
     let stale = host.apply(&[&plan_arg, "--yes"]);
     assert_eq!(stale.code, 1, "{}", stale.stdout);
@@ -87,9 +98,11 @@ fn a_stale_saved_plan_is_refused() {
 
     // A configuration change makes it stale too.
     assert_eq!(host.with_conf("plan", &["--out", &plan_arg]).code, 2);
-    let text = host
-        .read_conf("vnet")
-        .replace("$id = \"60\";", "$id = \"61\";");
+    let id = host.id();
+    let text = host.read_conf("vnet").replace(
+        &format!("$id = \"{id}\";"),
+        &format!("$id = \"{}\";", id + 1),
+    );
     host.write_conf("vnet", &text);
     assert_eq!(host.apply(&[&plan_arg, "--yes"]).code, 1);
 
@@ -128,8 +141,9 @@ fn a_second_apply_fails_on_the_lock_or_waits_for_it() {
 
 #[test]
 fn hostile_names_and_paths_never_reach_a_shell() {
-    let path = "/jail/$(touch PWNED2) x;y";
-    let host = Host::seed(&[], &["--dir", path]);
+    let root = "$(touch PWNED2) x;y";
+    let host = Host::seed(&[], &[Extra::Dir(root)]);
+    let path = host.path(root);
     // A configuration directory and file whose names are shell code too.
     let dir = host.dir().join("conf $(touch PWNED3);`touch PWNED4`");
     std::fs::create_dir_all(&dir).expect("mkdir");
@@ -166,10 +180,12 @@ fn hostile_names_and_paths_never_reach_a_shell() {
     );
     assert_eq!(host.running(), ["a;touch PWNED"]);
     assert_eq!(host.param("a;touch PWNED", "path"), path);
+    let jails = host.fs(&host.layout().jail_dir);
     for dir in [
         host.dir().to_path_buf(),
         host.dir().join("work"),
         host.root(),
+        jails,
     ] {
         let found: Vec<_> = std::fs::read_dir(&dir)
             .expect("read dir")
@@ -194,7 +210,13 @@ fn dry_run_prints_the_commands_and_runs_nothing() {
     let host = Host::seed(&["classic", "vnet"], &[]);
     let run = host.apply(&["--dry-run", "--jobs", "1"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    insta::assert_snapshot!("apply_dry_run", host.redact(&run.stdout));
+    if host.snapshots("apply_dry_run", &run.stdout) {
+        insta::assert_snapshot!("apply_dry_run", host.redact(&run.stdout));
+    }
+    for name in ["classic", "vnet"] {
+        let line = format!("jail -f {} -c {name}\n", host.conf(name).display());
+        assert!(run.stdout.contains(&line), "{line:?} in {}", run.stdout);
+    }
     assert!(host.log_of("jail", 0).is_empty());
     assert!(host.running().is_empty());
 }
@@ -212,7 +234,8 @@ fn without_yes_and_without_a_terminal_apply_refuses() {
 fn cleanup_stale_destroys_a_leftover_epair_first() {
     // A failed start left epair60a on the host: `ifconfig epair60 create`
     // in vnet's exec.prestart fails until it is destroyed.
-    let host = Host::seed(&["vnet"], &["--interface", "epair60a"]);
+    let host = Host::seed(&["vnet"], &[Extra::StaleEpair]);
+    let stale = format!("epair{}a", host.id());
     let plain = host.apply(&["--yes"]);
     assert_eq!(plain.code, 1, "{}{}", plain.stdout, plain.stderr);
     assert!(
@@ -228,8 +251,8 @@ fn cleanup_stale_destroys_a_leftover_epair_first() {
     let log: Vec<Vec<String>> = host.log().into_iter().skip(from).collect();
     let destroy = log
         .iter()
-        .position(|a| *a == argv(&["ifconfig", "epair60a", "destroy"]))
-        .expect("epair60a destroyed");
+        .position(|a| *a == argv(&["ifconfig", &stale, "destroy"]))
+        .expect("the stale epair destroyed");
     let create = log
         .iter()
         .position(|a| a.first().map(String::as_str) == Some("jail"))
@@ -272,7 +295,10 @@ fn json_report_names_the_failed_jail_and_jail8_message() {
     assert_eq!(failed["status"], 1);
     assert_eq!(
         failed["stderr"],
-        "jail: shadow: path /jail/shadow: No such file or directory"
+        format!(
+            "jail: shadow: path {}: No such file or directory",
+            host.path("shadow")
+        )
     );
     assert_eq!(failed["command"][3], "-c");
 }
