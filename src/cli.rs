@@ -1,8 +1,9 @@
 //! Command-line definitions.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use jailconf_parser::Target;
 
 /// Exit status: the command succeeded (warnings only, if any).
@@ -17,6 +18,17 @@ Exit status:
   0  success (warnings only, if any)
   1  the configuration has errors
   2  bad arguments or an I/O failure";
+
+/// The subcommand `argv` (program name first) names, also when its
+/// arguments are invalid.
+pub fn subcommand_name(argv: &[OsString]) -> Option<String> {
+    Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(argv)
+        .ok()?
+        .subcommand_name()
+        .map(str::to_string)
+}
 
 /// Check, evaluate and manage FreeBSD jail.conf(5) files.
 #[derive(Debug, Parser)]

@@ -204,3 +204,35 @@ fn errors_exit_1_with_a_hint() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
 }
+
+#[test]
+fn bad_arguments_exit_1_not_2() {
+    let host = Host::empty();
+    for args in [
+        &["--bogus"][..],
+        &["--target", "99"],
+        &["--jail"],
+        &["-f", "fixtures/apply/host.conf", "extra"],
+    ] {
+        let run = plan(&host, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--help"), "{}", run.stderr);
+    }
+
+    let help = plan(&host, &["--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(help.stdout.contains("bad arguments"), "{}", help.stdout);
+
+    // Every other command keeps clap's 2.
+    let output = Command::new(env!("CARGO_BIN_EXE_jailconf"))
+        .args(["apply", "--bogus"])
+        .output()
+        .expect("run jailconf");
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -2,6 +2,7 @@
 //! its pseudo-parameters, dependencies and whether it is a single-process
 //! (ephemeral) jail.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -50,11 +51,11 @@ impl DesiredJail {
         let mut kernel = BTreeMap::new();
         let mut pseudo = BTreeMap::new();
         for param in &jail.params {
-            let written = param.name_str();
+            let written = text(&param.name);
             let values: Vec<String> = param
                 .values
                 .iter()
-                .map(|v| String::from_utf8_lossy(&v.text).into_owned())
+                .map(|v| text(&v.text).into_owned())
                 .collect();
             let known = params::lookup_with_no_prefix(&written);
             match known {
@@ -106,7 +107,7 @@ impl DesiredJail {
             .is_some_and(|p| bool_value(&p.values, p.negated).unwrap_or(true));
         let ephemeral = pseudo.contains_key("command") && !persist;
         DesiredJail {
-            name: jail.name_str().into_owned(),
+            name: text(&jail.name).into_owned(),
             config_file: config_file.to_string(),
             kernel,
             pseudo,
@@ -118,6 +119,15 @@ impl DesiredJail {
     /// The parent in the hierarchy (`a` for `a.b`).
     pub fn parent(&self) -> Option<&str> {
         self.name.rsplit_once('.').map(|(parent, _)| parent)
+    }
+}
+
+/// `bytes` as text, invalid UTF-8 replaced (`str::from_utf8` first: it
+/// checks ASCII a word at a time, which `from_utf8_lossy` does not).
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

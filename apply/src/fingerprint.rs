@@ -4,7 +4,8 @@
 //!
 //! SHA-256 (not `std`'s hasher, whose output may change between Rust
 //! releases) over a canonical encoding: the observed state with jails,
-//! interfaces and datasets sorted by name, every text length-prefixed,
+//! interfaces and datasets sorted by name, every text length-prefixed
+//! (lengths and counts as LEB128),
 //! then the digest of the configuration files (each file's path and
 //! length-prefixed bytes, sorted by path).
 
@@ -88,8 +89,15 @@ struct Encoder {
 }
 
 impl Encoder {
+    /// `n` as LEB128: seven bits a byte, low bits first, the high bit set
+    /// on every byte but the last (most counts and lengths take one byte).
     fn count(&mut self, n: usize) {
-        self.buffer.extend_from_slice(&(n as u64).to_le_bytes());
+        let mut n = n as u64;
+        while n >= 0x80 {
+            self.buffer.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.buffer.push(n as u8);
         self.flush_if_full();
     }
 

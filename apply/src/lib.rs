@@ -16,6 +16,7 @@ pub mod input;
 pub mod lock;
 pub mod observe;
 pub mod order;
+pub mod pipeline;
 pub mod plan;
 pub mod planner;
 pub mod record;

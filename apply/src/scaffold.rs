@@ -16,8 +16,9 @@ use std::net::IpAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use jailconf_parser::lexer::{is_bare_byte, piece_value, TokenKind};
+use jailconf_parser::lexer::{piece_value, TokenKind};
 use jailconf_parser::model::{block_name, is_numeric_name};
+use jailconf_parser::quote::{double_quote, quote};
 use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
 use jailconf_parser::{Config, DiskLoader, Jail, MainFile, Target};
 
@@ -653,34 +654,6 @@ impl<'t> Edits<'t> {
         }
         out
     }
-}
-
-/// A value as jail.conf text: bare when it can be, else double-quoted.
-pub fn quote(value: &[u8]) -> String {
-    if !value.is_empty() && value.iter().all(|&b| is_bare_byte(b)) {
-        return String::from_utf8_lossy(value).into_owned();
-    }
-    double_quote(value)
-}
-
-/// A value in double quotes, with `"`, `\`, `$` and control characters
-/// escaped.
-fn double_quote(value: &[u8]) -> String {
-    let text = String::from_utf8_lossy(value);
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '$' => out.push_str("\\$"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 // ---------------------------------------------------------------------------

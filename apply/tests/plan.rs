@@ -60,6 +60,17 @@ fn host_record() -> Record {
     record::load(&fixture("host.applied.json")).unwrap()
 }
 
+/// `host.conf` planned against the captured host and its record.
+fn host_plan(options: &PlanOptions) -> Plan {
+    make(
+        &fixture("host.conf"),
+        &observed("host.jls.json", Some("host.ifconfig")),
+        &host_record(),
+        options,
+    )
+    .unwrap()
+}
+
 #[test]
 fn seed_jails_created_by_jail8_have_no_phantom_differences() {
     let plan = make(
@@ -100,13 +111,7 @@ fn seed_through_the_including_jail_conf() {
 
 #[test]
 fn every_action_kind() {
-    let plan = make(
-        &fixture("host.conf"),
-        &observed("host.jls.json", Some("host.ifconfig")),
-        &host_record(),
-        &PlanOptions::default(),
-    )
-    .unwrap();
+    let plan = host_plan(&PlanOptions::default());
     insta::assert_snapshot!(snapshot(&plan));
 }
 
@@ -116,13 +121,7 @@ fn prune_removes_children_and_dependents_first() {
         prune: true,
         ..PlanOptions::default()
     };
-    let plan = make(
-        &fixture("host.conf"),
-        &observed("host.jls.json", Some("host.ifconfig")),
-        &host_record(),
-        &options,
-    )
-    .unwrap();
+    let plan = host_plan(&options);
     let removed: Vec<&str> = plan
         .actions
         .iter()
@@ -141,13 +140,7 @@ fn restart_on_config_change() {
         restart_on_config_change: true,
         ..PlanOptions::default()
     };
-    let plan = make(
-        &fixture("host.conf"),
-        &observed("host.jls.json", Some("host.ifconfig")),
-        &host_record(),
-        &options,
-    )
-    .unwrap();
+    let plan = host_plan(&options);
     let forms = plan.actions.iter().find(|a| a.jail == "forms").unwrap();
     assert_eq!(forms.kind, ActionKind::Restart);
     assert!(forms.deferred.is_empty());

@@ -9,6 +9,7 @@ pub mod lexer;
 pub mod model;
 pub mod params;
 pub mod parser;
+pub mod quote;
 pub mod settings;
 pub mod source;
 pub mod syntax;

@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jailconf_apply::execute::{
     self, Done, Failed, Observer, Options, Outcome, Recorder, Report, Work,
 };
+use jailconf_apply::pipeline::Planned;
 use jailconf_apply::plan::{Action, ActionKind, Plan, PLAN_SCHEMA};
-use jailconf_apply::planner::PlanOptions;
 use jailconf_apply::record;
 use jailconf_apply::render;
 use jailconf_apply::runner::SystemRunner;
@@ -21,8 +21,8 @@ use miette::{miette, Result};
 use serde_json::json;
 
 use super::host::{self, LockArgs};
-use super::plan::{make_plan, MakePlanOptions, Planned};
-use crate::cli::{ColorChoice, HostConfigArgs};
+use super::plan::{make_plan, PlanFlags};
+use crate::cli::ColorChoice;
 
 /// JSON schema name of `apply --json`.
 const APPLY_SCHEMA: &str = "jailconf.apply/1";
@@ -58,11 +58,14 @@ Exit status:
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// A plan saved with `jailconf plan --out FILE`.
-    #[arg(value_name = "PLANFILE")]
+    #[arg(
+        value_name = "PLANFILE",
+        conflicts_with_all = ["prune", "restart_on_config_change", "jails"]
+    )]
     pub plan_file: Option<PathBuf>,
 
     #[command(flatten)]
-    pub host: HostConfigArgs,
+    pub flags: PlanFlags,
 
     /// Go ahead without asking.
     #[arg(long, short = 'y')]
@@ -78,39 +81,13 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Remove running jails that are not in the configuration.
-    #[arg(long, conflicts_with = "plan_file")]
-    pub prune: bool,
-
-    /// Destroy interfaces left over by failed starts first.
-    #[arg(long)]
-    pub cleanup_stale: bool,
-
-    /// Restart running jails whose commands, mounts or interfaces changed
-    /// since they were applied, instead of waiting for their next restart.
-    #[arg(long, conflicts_with = "plan_file")]
-    pub restart_on_config_change: bool,
-
-    /// Apply even when the configuration has lint errors.
-    #[arg(long)]
-    pub force: bool,
-
     /// How many jails to act on at once.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
 
-    /// Only these jails (and the jails they depend on).
-    #[arg(long = "jail", value_name = "NAME", conflicts_with = "plan_file")]
-    pub jails: Vec<String>,
-
     #[command(flatten)]
     pub lock: LockArgs,
-
-    /// Where apply records what it applied (default: $JAILCONF_STATE_FILE,
-    /// else /var/db/jailconf/applied.json).
-    #[arg(long, value_name = "FILE")]
-    pub state_file: Option<PathBuf>,
 }
 
 /// Runs `jailconf apply`.
@@ -126,22 +103,11 @@ fn apply(args: &ApplyArgs, color: ColorChoice) -> Result<ExitCode> {
     } else {
         Some(args.lock.acquire()?)
     };
-    let options = MakePlanOptions {
-        force: args.force,
-        state_file: args.state_file.clone(),
-        plan: PlanOptions {
-            prune: args.prune,
-            restart_on_config_change: args.restart_on_config_change,
-            cleanup_stale: args.cleanup_stale,
-            jails: args.jails.clone(),
-            ..PlanOptions::default()
-        },
-    };
     let Planned {
         desired,
         plan: current,
         ..
-    } = make_plan(&args.host, options, color)?;
+    } = make_plan(&args.flags, "apply", color)?;
     let plan = match &args.plan_file {
         Some(path) => saved_plan(path, &current)?,
         None => current,
@@ -149,7 +115,7 @@ fn apply(args: &ApplyArgs, color: ColorChoice) -> Result<ExitCode> {
 
     let exec_options = Options {
         jobs: usize::from(args.jobs),
-        cleanup_stale: args.cleanup_stale,
+        cleanup_stale: args.flags.cleanup_stale,
     };
     let commands = execute::commands(&plan, &exec_options);
     if args.json {
@@ -179,7 +145,7 @@ fn apply(args: &ApplyArgs, color: ColorChoice) -> Result<ExitCode> {
         host::print("\n")?;
     }
 
-    let state_file = record::state_file(args.state_file.as_deref());
+    let state_file = record::state_file(args.flags.state_file.as_deref());
     let runner = SystemRunner;
     let recorder = Recorder::new(state_file, &desired, &runner);
     let progress = Progress::new(&recorder, !args.json);

@@ -80,7 +80,7 @@ fn destroy_jail(args: &DestroyArgs) -> Result<ExitCode> {
     let _lock = args.lock.acquire()?;
     let input = host::load_config_or_empty(&args.host)?;
     let desired = Desired::from_input(&input).map_err(|e| miette!("{e}"))?;
-    let observed = host::observe_host(true)?;
+    let observed = host::observe_host("destroy", true)?;
     let configured = desired.get(&args.name);
     let running = observed
         .jails

@@ -1,6 +1,7 @@
-//! Plumbing shared by the commands that act on the host (`apply`,
+//! Plumbing shared by the commands that act on the host (`plan`, `apply`,
 //! `status`, `run`, `new`, `destroy`): reading the configuration and the
-//! host, the lock, confirmation prompts and exit status 1 for failures.
+//! host, planning, the lock, confirmation prompts and exit status 1 for
+//! failures.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -11,8 +12,12 @@ use clap::Args;
 use jailconf_apply::input::{self, ConfigInput, InputError};
 use jailconf_apply::lock::{ApplyLock, DEFAULT_LOCK_FILE};
 use jailconf_apply::observe::{self, ObserveError};
+use jailconf_apply::pipeline::{self, PipelineError, Planned};
+use jailconf_apply::planner::{PlanError, PlanOptions};
+use jailconf_apply::record;
 use jailconf_apply::runner::SystemRunner;
 use jailconf_apply::state::Observed;
+use jailconf_lint::LintOptions;
 use jailconf_parser::settings;
 use jailconf_parser::{DiskLoader, Target};
 use miette::{miette, Report, Result};
@@ -55,18 +60,41 @@ pub fn exit_on_error(color: ColorChoice, body: impl FnOnce() -> Result<ExitCode>
     }
 }
 
-/// The configuration named by `-f` (or the system's), without lint
-/// checks, and the release it was evaluated for.
-pub fn load_config(host: &HostConfigArgs) -> Result<ConfigInput> {
+/// A configuration as read, before any check, with the lint options of
+/// its `jailconf.toml`.
+#[derive(Debug)]
+pub struct ReadConfig {
+    /// The configuration, evaluated for `--target`, else the settings'
+    /// target, else the default release.
+    pub input: ConfigInput,
+    /// The lint options of the settings (defaults without settings).
+    pub lint: LintOptions,
+}
+
+/// Reads the configuration named by `-f` (or the system's) without
+/// checking it; see [`load_config`].
+pub fn read_config(host: &HostConfigArgs) -> Result<ReadConfig> {
     let files = input::root_files(host.config.as_deref()).map_err(input_error)?;
-    load_files(host, &files)
+    read_files(host, &files)
+}
+
+/// The configuration named by `-f` (or the system's), without lint
+/// checks; a file jail(8) cannot read is an error.
+pub fn load_config(host: &HostConfigArgs) -> Result<ConfigInput> {
+    readable(
+        read_config(host)?.input,
+        "run `jailconf lint` on it; jail(8) cannot read it either",
+    )
 }
 
 /// Like [`load_config`], but no configuration at all is an empty one
 /// (for commands that also act on jails that are only running).
 pub fn load_config_or_empty(host: &HostConfigArgs) -> Result<ConfigInput> {
     match input::root_files(host.config.as_deref()) {
-        Ok(files) => load_files(host, &files),
+        Ok(files) => readable(
+            read_files(host, &files)?.input,
+            "run `jailconf lint` on it; jail(8) cannot read it either",
+        ),
         Err(InputError::NoConfiguration) => Ok(ConfigInput {
             target: host.target.unwrap_or_default(),
             roots: Vec::new(),
@@ -75,7 +103,21 @@ pub fn load_config_or_empty(host: &HostConfigArgs) -> Result<ConfigInput> {
     }
 }
 
-fn load_files(host: &HostConfigArgs, files: &[PathBuf]) -> Result<ConfigInput> {
+/// `input`, unless jail(8) cannot read one of its root files (the error
+/// then has `help`).
+pub fn readable(input: ConfigInput, help: &str) -> Result<ConfigInput> {
+    match input.refused() {
+        Some(root) => Err(miette!(
+            help = help.to_string(),
+            "jail(8) cannot read {}",
+            root.path.display()
+        )),
+        None => Ok(input),
+    }
+}
+
+/// Reads `files` with the settings found from the first one.
+fn read_files(host: &HostConfigArgs, files: &[PathBuf]) -> Result<ReadConfig> {
     let settings = match files.first() {
         Some(first) => settings::discover(first.parent().unwrap_or(Path::new(".")))
             .map_err(|e| miette!("{e}"))?,
@@ -86,14 +128,11 @@ fn load_files(host: &HostConfigArgs, files: &[PathBuf]) -> Result<ConfigInput> {
         .or_else(|| settings.as_ref().and_then(|s| s.settings.target))
         .unwrap_or_default();
     let input = input::load_files(files, &DiskLoader, target).map_err(|e| miette!("{e}"))?;
-    if let Some(root) = input.refused() {
-        return Err(miette!(
-            help = "run `jailconf lint` on it; jail(8) cannot read it either",
-            "jail(8) cannot read {}",
-            root.path.display()
-        ));
-    }
-    Ok(input)
+    let lint = settings
+        .as_ref()
+        .map(|s| LintOptions::from_settings(&s.settings.lint))
+        .unwrap_or_default();
+    Ok(ReadConfig { input, lint })
 }
 
 fn input_error(error: InputError) -> Report {
@@ -103,16 +142,46 @@ fn input_error(error: InputError) -> Report {
     )
 }
 
-/// Reads the running jails, interfaces and (when `datasets`) ZFS datasets.
-pub fn observe_host(datasets: bool) -> Result<Observed> {
-    observe::observe(&SystemRunner, datasets).map_err(observe_error)
+/// Plans `input` against this host (see [`pipeline::plan_host`]), with the
+/// state file `--state-file` (or its default). `command` names the
+/// command in errors.
+pub fn plan_host(
+    command: &str,
+    input: &ConfigInput,
+    state_file: Option<&Path>,
+    options: PlanOptions,
+) -> Result<Planned> {
+    let state_file = record::state_file(state_file);
+    pipeline::plan_host(input, &state_file, &SystemRunner, options).map_err(|e| match e {
+        PipelineError::Duplicate(e) => miette!(help = "define each jail in one file only", "{e}"),
+        PipelineError::Record(e) => miette!(
+            help = "remove the file to start over (running jails are then compared by their kernel parameters only)",
+            "{e}"
+        ),
+        PipelineError::Observe(e) => observe_error(command, e),
+        PipelineError::Plan(e @ PlanError::Cycle(_)) => {
+            miette!(help = "fix the `depend` parameters", "{e}")
+        }
+        PipelineError::Plan(e) => miette!(
+            help = "`jailconf status` lists the configured and running jails",
+            "{e}"
+        ),
+    })
 }
 
-fn observe_error(error: ObserveError) -> Report {
+/// Reads the running jails, interfaces and (when `datasets`) ZFS datasets.
+/// `command` names the command in errors.
+pub fn observe_host(command: &str, datasets: bool) -> Result<Observed> {
+    observe::observe(&SystemRunner, datasets).map_err(|e| observe_error(command, e))
+}
+
+fn observe_error(command: &str, error: ObserveError) -> Report {
     if error.jls_missing() {
         miette!(
-            help = "this command reads the running jails with jls(8); run it on the FreeBSD host",
-            "jailconf must run on FreeBSD for this (jls not found on PATH)"
+            help = format!(
+                "{command} reads the running jails with jls(8); run it on the FreeBSD host"
+            ),
+            "jailconf {command} must run on FreeBSD (jls not found on PATH)"
         )
     } else {
         miette!("cannot read the host's state: {error}")

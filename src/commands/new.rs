@@ -89,7 +89,7 @@ fn create(args: &NewArgs) -> Result<ExitCode> {
     scaffold::check_name(&args.name).map_err(|e| miette!("{e}"))?;
     let input = host::load_config(&args.host)?;
     let target = input.target;
-    let observed = host::observe_host(true)?;
+    let observed = host::observe_host("new", true)?;
     let runner = SystemRunner;
     let taken = Taken::from_host(
         &input,

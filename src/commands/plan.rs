@@ -1,24 +1,16 @@
 //! `jailconf plan`: what `jailconf apply` would change on this host.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use jailconf_apply::desired::Desired;
-use jailconf_apply::input::{self, ConfigInput};
-use jailconf_apply::observe;
-use jailconf_apply::plan::Plan;
-use jailconf_apply::planner::{self, PlanOptions};
-use jailconf_apply::record;
+use jailconf_apply::pipeline::Planned;
+use jailconf_apply::planner::PlanOptions;
 use jailconf_apply::render;
-use jailconf_apply::runner::SystemRunner;
-use jailconf_lint::LintOptions;
-use jailconf_parser::settings;
-use jailconf_parser::{DiskLoader, Target};
 use miette::{miette, Result};
 
-use crate::cli::{ColorChoice, HostConfigArgs, EXIT_FINDINGS};
+use super::host::{self, ReadConfig};
+use crate::cli::{ColorChoice, HostConfigArgs};
 
 /// Exit status: the host matches the configuration.
 pub const EXIT_NO_CHANGES: u8 = 0;
@@ -40,14 +32,15 @@ The configuration is checked first: lint errors stop the plan unless
 
 Exit status:
   0  no changes: the host matches the configuration
-  1  error (unreadable or invalid configuration, jls failed, not FreeBSD)
+  1  error (unreadable or invalid configuration, jls failed, not FreeBSD,
+     bad arguments)
   2  the plan has changes";
 
 /// Arguments of `jailconf plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
-    pub host: HostConfigArgs,
+    pub flags: PlanFlags,
 
     /// Print the plan as JSON (schema jailconf.plan/1, see the README).
     #[arg(long)]
@@ -56,12 +49,19 @@ pub struct PlanArgs {
     /// Also save the plan as JSON to FILE, for `jailconf apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// What to plan: the flags `jailconf plan` and `jailconf apply` share.
+#[derive(Debug, Args)]
+pub struct PlanFlags {
+    #[command(flatten)]
+    pub host: HostConfigArgs,
 
     /// Remove running jails that are not in the configuration.
     #[arg(long)]
     pub prune: bool,
 
-    /// Plan even when the configuration has lint errors.
+    /// Go on even when the configuration has lint errors.
     #[arg(long)]
     pub force: bool,
 
@@ -84,59 +84,25 @@ pub struct PlanArgs {
     pub state_file: Option<PathBuf>,
 }
 
-/// The inputs of a plan, for `plan` and `apply`.
-#[derive(Debug)]
-pub struct Planned {
-    /// The configuration as read.
-    pub input: ConfigInput,
-    /// The desired state built from it.
-    pub desired: Desired,
-    /// The plan.
-    pub plan: Plan,
+impl PlanFlags {
+    /// The planner's options (the target comes from the configuration).
+    pub fn to_options(&self) -> PlanOptions {
+        PlanOptions {
+            prune: self.prune,
+            restart_on_config_change: self.restart_on_config_change,
+            cleanup_stale: self.cleanup_stale,
+            jails: self.jails.clone(),
+            ..PlanOptions::default()
+        }
+    }
 }
 
-/// Options of [`make_plan`] beyond the configuration.
-#[derive(Debug, Default)]
-pub struct MakePlanOptions {
-    /// Plan despite lint errors.
-    pub force: bool,
-    /// The state file (`--state-file`), if given.
-    pub state_file: Option<PathBuf>,
-    /// The planner's options; `target` is filled in from the
-    /// configuration's settings.
-    pub plan: PlanOptions,
-}
-
-/// Reads the configuration, checks it (lint errors are rendered to stderr
-/// and stop the plan unless `force`), observes the host through
-/// [`SystemRunner`] and plans.
-pub fn make_plan(
-    host: &HostConfigArgs,
-    options: MakePlanOptions,
-    color: ColorChoice,
-) -> Result<Planned> {
-    let files = input::root_files(host.config.as_deref()).map_err(|e| {
-        miette!(
-            help = "name the configuration with -f FILE or -f DIRECTORY",
-            "{e}"
-        )
-    })?;
-    let settings = match files.first() {
-        Some(first) => settings::discover(first.parent().unwrap_or(Path::new(".")))
-            .map_err(|e| miette!("{e}"))?,
-        None => None,
-    };
-    let target: Target = host
-        .target
-        .or_else(|| settings.as_ref().and_then(|s| s.settings.target))
-        .unwrap_or_default();
-    let input = input::load_files(&files, &DiskLoader, target).map_err(|e| miette!("{e}"))?;
-
-    let lint_options = settings
-        .as_ref()
-        .map(|s| LintOptions::from_settings(&s.settings.lint))
-        .unwrap_or_default();
-    let findings = input.lint(&lint_options);
+/// Reads and checks the configuration (lint errors are rendered to stderr
+/// and stop the plan unless `--force`), observes the host and plans.
+/// `command` names the command in errors.
+pub fn make_plan(flags: &PlanFlags, command: &str, color: ColorChoice) -> Result<Planned> {
+    let ReadConfig { input, lint } = host::read_config(&flags.host)?;
+    let findings = input.lint(&lint);
     let errors = findings.iter().any(|f| f.has_errors());
     if errors {
         for found in &findings {
@@ -147,77 +113,32 @@ pub fn make_plan(
             );
         }
     }
-    if let Some(root) = input.refused() {
-        return Err(miette!(
-            help = "fix the errors above; jail(8) cannot read the file either",
-            "jail(8) cannot read {}",
-            root.path.display()
-        ));
-    }
-    if errors && !options.force {
+    let input = host::readable(
+        input,
+        "fix the errors above; jail(8) cannot read the file either",
+    )?;
+    if errors && !flags.force {
         return Err(miette!(
             help = "fix the errors above, or plan anyway with --force",
             "the configuration has lint errors"
         ));
     }
-
-    let desired = Desired::from_input(&input)
-        .map_err(|e| miette!(help = "define each jail in one file only", "{e}"))?;
-    let state_file = record::state_file(options.state_file.as_deref());
-    let applied = record::load(&state_file).map_err(|e| {
-        miette!(
-            help = "remove the file to start over (running jails are then compared by their kernel parameters only)",
-            "{e}"
-        )
-    })?;
-    let observed = observe::observe(&SystemRunner, input.wants_datasets()).map_err(|e| {
-        if e.jls_missing() {
-            miette!(
-                help = "plan reads the running jails with jls(8); run it on the FreeBSD host",
-                "jailconf plan must run on FreeBSD (jls not found on PATH)"
-            )
-        } else {
-            miette!("cannot read the host's state: {e}")
-        }
-    })?;
-    let plan_options = PlanOptions {
-        target,
-        ..options.plan
-    };
-    let plan = planner::plan(&desired, &observed, &applied, &plan_options)
-        .map_err(|e| miette!(help = "fix the `depend` parameters", "{e}"))?;
-    Ok(Planned {
-        input,
-        desired,
-        plan,
-    })
+    host::plan_host(
+        command,
+        &input,
+        flags.state_file.as_deref(),
+        flags.to_options(),
+    )
 }
 
 /// Runs `jailconf plan`. Errors are reported here (exit 1), since exit 2
 /// means "changes" for this command.
 pub fn run(args: &PlanArgs, color: ColorChoice) -> Result<ExitCode> {
-    match plan_and_print(args, color) {
-        Ok(code) => Ok(code),
-        Err(report) => {
-            crate::render::fatal(&report, color);
-            Ok(ExitCode::from(EXIT_FINDINGS))
-        }
-    }
+    Ok(host::exit_on_error(color, || plan_and_print(args, color)))
 }
 
 fn plan_and_print(args: &PlanArgs, color: ColorChoice) -> Result<ExitCode> {
-    let options = MakePlanOptions {
-        force: args.force,
-        state_file: args.state_file.clone(),
-        plan: PlanOptions {
-            prune: args.prune,
-            restart_on_config_change: args.restart_on_config_change,
-            cleanup_stale: args.cleanup_stale,
-            jails: args.jails.clone(),
-            ..PlanOptions::default()
-        },
-    };
-    let Planned { plan, .. } = make_plan(&args.host, options, color)?;
+    let Planned { plan, .. } = make_plan(&args.flags, "plan", color)?;
     if let Some(out) = &args.out {
         crate::fsutil::write_atomic(out, render::json(&plan).as_bytes())
             .map_err(|e| miette!("cannot write the plan to {}: {e}", out.display()))?;
@@ -225,28 +146,12 @@ fn plan_and_print(args: &PlanArgs, color: ColorChoice) -> Result<ExitCode> {
     let text = if args.json {
         render::json(&plan)
     } else {
-        render::human(&plan, stdout_color(color))
+        render::human(&plan, host::stdout_color(color))
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| miette!("cannot write to standard output: {e}"))?;
+    host::print(&text)?;
     Ok(ExitCode::from(if plan.has_changes() {
         EXIT_CHANGES
     } else {
         EXIT_NO_CHANGES
     }))
-}
-
-/// Whether to colour standard output.
-fn stdout_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
 }

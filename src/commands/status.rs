@@ -4,9 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use jailconf_apply::desired::Desired;
-use jailconf_apply::planner::{self, PlanOptions};
-use jailconf_apply::record;
+use jailconf_apply::pipeline::Planned;
+use jailconf_apply::planner::PlanOptions;
 use jailconf_apply::runner::SystemRunner;
 use jailconf_apply::status;
 use miette::{miette, Result};
@@ -57,16 +56,16 @@ pub fn run(args: &StatusArgs, color: ColorChoice) -> Result<ExitCode> {
 
 fn show(args: &StatusArgs) -> Result<ExitCode> {
     let input = host::load_config_or_empty(&args.host)?;
-    let desired = Desired::from_input(&input).map_err(|e| miette!("{e}"))?;
-    let applied = record::load(&record::state_file(args.state_file.as_deref()))
-        .map_err(|e| miette!("{e}"))?;
-    let observed = host::observe_host(input.wants_datasets())?;
-    let options = PlanOptions {
-        target: input.target,
-        ..PlanOptions::default()
-    };
-    let plan =
-        planner::plan(&desired, &observed, &applied, &options).map_err(|e| miette!("{e}"))?;
+    let Planned {
+        desired,
+        observed,
+        plan,
+    } = host::plan_host(
+        "status",
+        &input,
+        args.state_file.as_deref(),
+        PlanOptions::default(),
+    )?;
     let status = status::status(&desired, &observed, &plan, &SystemRunner);
     let text = if args.json {
         let mut text =

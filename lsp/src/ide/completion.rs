@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use jailconf_parser::lexer::{is_bare_byte, piece_value, TokenKind};
 use jailconf_parser::params::{self, Modifiable, ValueType};
+use jailconf_parser::quote::quote;
 use jailconf_parser::source::FileId;
 
 use super::eval::{self, Evaluator};
@@ -273,7 +274,7 @@ fn values(
                 kind: Kind::Jail,
                 detail: Some("jail".to_string()),
                 documentation: None,
-                insert: super::quote(&jail.name),
+                insert: quote(&jail.name),
                 replace: replace.clone(),
                 filter: Some(label),
             });

@@ -5,10 +5,11 @@ use std::fmt::Write;
 use std::ops::Range;
 
 use jailconf_parser::params::{self, Modifiable, ParamKind, ValueType};
+use jailconf_parser::quote::quote;
 use jailconf_parser::source::FileId;
 
 use super::eval::{self, Evaluator};
-use super::{describe_location, quote, site_at, Site};
+use super::{describe_location, site_at, Site};
 use crate::analysis::Analysis;
 use crate::index::RecordKind;
 

@@ -4,7 +4,6 @@
 
 use std::ops::Range;
 
-use jailconf_parser::lexer::is_bare_byte;
 use jailconf_parser::source::FileId;
 
 use crate::analysis::Analysis;
@@ -140,28 +139,6 @@ fn jail_name_at(analysis: &Analysis, file: FileId, offset: u32) -> Option<Site> 
     None
 }
 
-/// A value as jail.conf text: bare when it can be, else double-quoted.
-pub fn quote(value: &[u8]) -> String {
-    let text = String::from_utf8_lossy(value);
-    if !value.is_empty() && value.iter().all(|&b| is_bare_byte(b)) {
-        return text.into_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '$' => out.push_str("\\$"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Shortens text for a one-line display.
 pub fn ellipsize(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -185,14 +162,6 @@ pub fn describe_location(analysis: &Analysis, span: &jailconf_parser::source::Sp
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote(b"web"), "web");
-        assert_eq!(quote(b"/jails/web"), "\"/jails/web\"");
-        assert_eq!(quote(b"a \"b\" $c"), "\"a \\\"b\\\" \\$c\"");
-        assert_eq!(quote(b""), "\"\"");
-    }
 
     #[test]
     fn ellipsis() {
