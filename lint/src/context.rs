@@ -12,7 +12,7 @@ use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
 use jailconf_parser::{Config, Jail, Param, Target, Value};
 
 use crate::commands::{
-    hook_side, net_actions_of, parse_address, split_commands, NetAction, Side, SimpleCommands,
+    hook, net_actions_of, parse_address, Commands, NetAction, Side, SimpleCommands,
 };
 use crate::facts::HostFacts;
 use crate::hash::FastMap;
@@ -196,7 +196,7 @@ pub struct HookAction {
     /// What it does.
     pub action: NetAction,
     /// The hook parameter (`exec.prestart`, …).
-    pub hook: String,
+    pub hook: &'static str,
     /// Host or jail side.
     pub side: Side,
     /// The command's value in the source.
@@ -243,16 +243,17 @@ impl JailNet {
                 }
             }
         }
+        let mut actions = Vec::new();
         for param in &jail.jail.params {
-            let name = crate::context::lossy(&param.name);
-            let Some(side) = hook_side(&name) else {
+            let Some((hook, side)) = hook(&param.name) else {
                 continue;
             };
             for value in &param.values {
-                let Some(span) = value.span.clone() else {
+                let Some(span) = &value.span else {
                     continue;
                 };
-                for action in net_actions_of(&context.commands(value)) {
+                net_actions_of(context.commands(value).get(), &mut actions);
+                for action in actions.drain(..) {
                     if let (
                         Side::Jail,
                         NetAction::Address {
@@ -272,7 +273,7 @@ impl JailNet {
                     }
                     net.actions.push(HookAction {
                         action,
-                        hook: name.to_string(),
+                        hook,
                         side,
                         span: span.clone(),
                     });
@@ -283,21 +284,30 @@ impl JailNet {
     }
 }
 
-/// The simple commands of a value's text, borrowing from it when it is
-/// valid UTF-8.
-fn owned_commands(text: &[u8]) -> SimpleCommands<'_> {
-    match lossy(text) {
-        Cow::Borrowed(text) => split_commands(text),
-        Cow::Owned(text) => split_commands(&text)
-            .into_iter()
-            .map(|words| {
-                words
-                    .into_iter()
-                    .map(|w| Cow::Owned(w.into_owned()))
-                    .collect()
-            })
-            .collect(),
+/// The simple commands of one value (see [`Context::commands`]).
+pub enum ValueCommands<'v> {
+    /// Split once for the whole lint run.
+    Cached(Commands<'v, 'v>),
+    /// Split for this call.
+    Split(SimpleCommands<'v>),
+}
+
+impl<'v> ValueCommands<'v> {
+    /// The commands.
+    pub fn get(&self) -> Commands<'_, 'v> {
+        match self {
+            ValueCommands::Cached(commands) => *commands,
+            ValueCommands::Split(commands) => commands.all(),
+        }
     }
+}
+
+/// The simple commands of every hook value, each distinct text split once.
+#[derive(Default)]
+struct CommandCache<'a> {
+    store: SimpleCommands<'a>,
+    /// Each text's commands in `store`.
+    by_text: FastMap<&'a [u8], std::ops::Range<usize>>,
 }
 
 /// One parameter statement in the source, with its place in the tree.
@@ -356,7 +366,7 @@ pub struct Context<'a> {
     pub target: Target,
     jails: Vec<JailRef<'a>>,
     net: OnceLock<Vec<JailNet>>,
-    commands: OnceLock<FastMap<&'a [u8], SimpleCommands<'a>>>,
+    commands: OnceLock<CommandCache<'a>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
     file_places: OnceLock<Vec<FilePlace>>,
     refused_roots: OnceLock<Vec<bool>>,
@@ -403,31 +413,37 @@ impl<'a> Context<'a> {
         })[jail.index]
     }
 
-    /// The simple commands of a value, as [`simple_commands`] splits its
+    /// The simple commands of a value, as
+    /// [`simple_commands`](crate::commands::simple_commands) splits its
     /// text. The values of every hook parameter (`exec.*`, `command`) of
     /// every jail are split once, each distinct text once (global and
     /// wildcard values are shared by many jails); other values are split
     /// on each call.
-    pub fn commands<'v>(&'v self, value: &'v Value) -> Cow<'v, [Vec<Cow<'v, str>>]> {
+    pub fn commands<'v>(&'v self, value: &'v Value) -> ValueCommands<'v> {
         let cache = self.commands.get_or_init(|| {
-            let mut cache: FastMap<&'a [u8], SimpleCommands<'a>> = FastMap::default();
+            let mut cache = CommandCache::default();
+            let CommandCache { store, by_text } = &mut cache;
             for jail in &self.jails {
                 for param in &jail.jail.params {
-                    if hook_side(&crate::context::lossy(&param.name)).is_none() {
+                    if hook(&param.name).is_none() {
                         continue;
                     }
                     for value in &param.values {
-                        cache
-                            .entry(value.text.as_slice())
-                            .or_insert_with(|| owned_commands(&value.text));
+                        by_text
+                            .entry(&value.text)
+                            .or_insert_with(|| store.push_bytes(&value.text));
                     }
                 }
             }
             cache
         });
-        match cache.get(value.text.as_slice()) {
-            Some(commands) => Cow::Borrowed(commands),
-            None => Cow::Owned(owned_commands(&value.text)),
+        match cache.by_text.get(value.text.as_slice()) {
+            Some(range) => ValueCommands::Cached(cache.store.range(range.clone())),
+            None => {
+                let mut split = SimpleCommands::default();
+                split.push_bytes(&value.text);
+                ValueCommands::Split(split)
+            }
         }
     }
 

@@ -132,6 +132,6 @@ fn runs_opaque_host_commands(context: &Context<'_>, jail: &JailRef<'_>) -> bool 
             && param
                 .values
                 .iter()
-                .any(|value| runs_opaque(&context.commands(value)))
+                .any(|value| runs_opaque(context.commands(value).get()))
     })
 }

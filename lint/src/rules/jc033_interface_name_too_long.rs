@@ -252,7 +252,7 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
             continue;
         }
         for value in &param.values {
-            for words in context.commands(value).iter() {
+            for words in context.commands(value).get().iter() {
                 let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
                 if program != "ifconfig" {
                     continue;

@@ -65,7 +65,7 @@ struct Created {
     /// What is shown: `epair60`, `bridge7`, `e0a_web`/`e0b_web`…
     shown: String,
     /// The hook.
-    hook: String,
+    hook: &'static str,
     /// The command.
     span: Span,
     /// What destroys it.
@@ -131,7 +131,7 @@ fn stops_with_script(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
             && jail
                 .values(hook)
                 .iter()
-                .any(|v| runs_opaque(&context.commands(v)))
+                .any(|v| runs_opaque(context.commands(v).get()))
     })
 }
 
@@ -140,12 +140,12 @@ fn stops_with_script(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
 fn created(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<(String, Created)> {
     let mut out = Vec::new();
     for action in &context.net(jail).actions {
-        if action.side != Side::Host || !BEFORE_START.contains(&action.hook.as_str()) {
+        if action.side != Side::Host || !BEFORE_START.contains(&action.hook) {
             continue;
         }
         let (key, shown, fix) = match &action.action {
             NetAction::Create(name) if !action.action.created_interfaces().is_empty() => {
-                if guarded(jail, &action.hook, &action.span) {
+                if guarded(jail, action.hook, &action.span) {
                     continue;
                 }
                 match epair_base(name) {
@@ -177,7 +177,7 @@ fn created(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<(String, Created)> 
             key,
             Created {
                 shown,
-                hook: action.hook.clone(),
+                hook: action.hook,
                 span: action.span.clone(),
                 fix,
             },
@@ -200,14 +200,14 @@ fn destroyed(context: &Context<'_>, jail: &JailRef<'_>) -> HashSet<String> {
     let mut out = HashSet::new();
     for action in &context.net(jail).actions {
         if let NetAction::Destroy(name) = &action.action {
-            if AT_STOP.contains(&action.hook.as_str()) {
+            if AT_STOP.contains(&action.hook) {
                 out.insert(epair_base(name).unwrap_or(name).to_string());
             }
         }
     }
     for hook in AT_STOP {
         for value in jail.values(hook) {
-            for words in context.commands(value).iter() {
+            for words in context.commands(value).get().iter() {
                 let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
                 match (program, words.get(1).map(AsRef::as_ref), words.get(2)) {
                     ("jib", Some("destroy"), Some(name)) => out.insert(format!("jib:{name}")),

@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use std::borrow::Cow;
 
-use crate::commands::{hook_side, split_commands, Side};
+use crate::commands::{hook_side, split_commands, Commands, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -71,14 +71,13 @@ fn is_assignment(word: &str) -> bool {
 /// the script given to a shell, a file sourced with `.` or `source`, and
 /// the program `chroot` runs (under its new root).
 fn executed_files(command: &str, depth: u8, out: &mut Vec<String>) {
-    executed_files_of(&split_commands(command), depth, out);
+    executed_files_of(split_commands(command).all(), depth, out);
 }
 
-/// [`executed_files`] for a command string already split by
-/// [`simple_commands`].
-fn executed_files_of(commands: &[Vec<Cow<'_, str>>], depth: u8, out: &mut Vec<String>) {
-    for words in commands {
-        let mut rest = words.as_slice();
+/// [`executed_files`] for a command string already split.
+fn executed_files_of(commands: Commands<'_, '_>, depth: u8, out: &mut Vec<String>) {
+    for words in commands.iter() {
+        let mut rest = words;
         while let Some(word) = rest.first() {
             if is_assignment(word) {
                 rest = &rest[1..];
@@ -187,7 +186,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     continue;
                 };
                 let mut files = Vec::new();
-                executed_files_of(&context.commands(value), 0, &mut files);
+                executed_files_of(context.commands(value).get(), 0, &mut files);
                 for file in files {
                     let file = normalize(&file);
                     let Some(inside) = file

@@ -3,7 +3,7 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{hook_side, Side};
+use crate::commands::{hook_side, Commands, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -153,14 +153,13 @@ fn fstab_mount(line: &str) -> Option<NullMount> {
 /// `mount [-rw…] -t nullfs [-o opts] SOURCE TARGET` or `mount_nullfs`.
 #[cfg(test)]
 fn command_mounts(command: &str) -> Vec<NullMount> {
-    command_mounts_of(&crate::commands::split_commands(command))
+    command_mounts_of(crate::commands::split_commands(command).all())
 }
 
-/// [`command_mounts`] for a command string already split by
-/// [`simple_commands`](crate::commands::simple_commands).
-fn command_mounts_of(commands: &[Vec<std::borrow::Cow<'_, str>>]) -> Vec<NullMount> {
+/// [`command_mounts`] for a command string already split.
+fn command_mounts_of(commands: Commands<'_, '_>) -> Vec<NullMount> {
     let mut out = Vec::new();
-    for words in commands {
+    for words in commands.iter() {
         let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
         let mut nullfs = program == "mount_nullfs";
         if !nullfs && program != "mount" {
@@ -249,7 +248,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 let Some(span) = value.span.clone() else {
                     continue;
                 };
-                for mount in command_mounts_of(&context.commands(value)) {
+                for mount in command_mounts_of(context.commands(value).get()) {
                     consider(mount, span.clone(), Some(hook.to_string()));
                 }
             }
