@@ -9,7 +9,7 @@ use jailconf_parser::lexer::{piece_value, TokenKind};
 use jailconf_parser::model::equal_opts;
 use jailconf_parser::source::{FileId, Span};
 use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
-use jailconf_parser::{Config, Jail, Param, Target, Value};
+use jailconf_parser::{params, Config, Jail, Param, Target, Value};
 
 use crate::commands::{
     hook, net_actions_of, parse_address, Commands, NetAction, Side, SimpleCommands,
@@ -26,6 +26,10 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
         Err(_) => String::from_utf8_lossy(bytes),
     }
 }
+
+/// A known parameter and whether its name was negated (see
+/// [`Context::known_param`]).
+pub type KnownParam = Option<(&'static params::Param, bool)>;
 
 /// One jail of one configuration.
 #[derive(Clone, Copy, Debug)]
@@ -324,7 +328,7 @@ pub struct StatementRef<'a> {
     /// The enclosing jail block, if any.
     pub block: Option<NodeId>,
     /// The name as jail(8) reads it.
-    pub name: Vec<u8>,
+    pub name: Cow<'a, [u8]>,
     /// A `$var` definition.
     pub is_var: bool,
     /// `+=`.
@@ -367,6 +371,7 @@ pub struct Context<'a> {
     jails: Vec<JailRef<'a>>,
     net: OnceLock<Vec<JailNet>>,
     commands: OnceLock<CommandCache<'a>>,
+    known_params: OnceLock<FastMap<&'a [u8], KnownParam>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
     file_places: OnceLock<Vec<FilePlace>>,
     refused_roots: OnceLock<Vec<bool>>,
@@ -392,6 +397,7 @@ impl<'a> Context<'a> {
             jails,
             net: OnceLock::new(),
             commands: OnceLock::new(),
+            known_params: OnceLock::new(),
             statements: OnceLock::new(),
             file_places: OnceLock::new(),
             refused_roots: OnceLock::new(),
@@ -444,6 +450,27 @@ impl<'a> Context<'a> {
                 split.push_bytes(&value.text);
                 ValueCommands::Split(split)
             }
+        }
+    }
+
+    /// The known parameter a name refers to and whether it is negated
+    /// (`nopersist`), as [`params::lookup_with_no_prefix`] finds it. The
+    /// parameter names of every jail are looked up once each.
+    pub fn known_param(&self, name: &[u8]) -> KnownParam {
+        let known = self.known_params.get_or_init(|| {
+            let mut known: FastMap<&'a [u8], KnownParam> = FastMap::default();
+            for jail in &self.jails {
+                for param in &jail.jail.params {
+                    known
+                        .entry(&param.name)
+                        .or_insert_with(|| params::lookup_with_no_prefix(&lossy(&param.name)));
+                }
+            }
+            known
+        });
+        match known.get(name) {
+            Some(found) => *found,
+            None => params::lookup_with_no_prefix(&lossy(name)),
         }
     }
 
@@ -519,7 +546,7 @@ impl<'a> Context<'a> {
         self.statements()
             .iter()
             .filter(|s| s.is_var)
-            .map(|s| s.name.as_slice())
+            .map(|s| &s.name[..])
             .collect()
     }
 
@@ -553,15 +580,19 @@ fn collect_statements<'a>(
             .get(first)
             .is_some_and(|&e| (e as usize) <= range.end)
     };
-    let mut blocks: Vec<(NodeId, std::ops::Range<usize>)> = Vec::new();
+    // The enclosing blocks, innermost last, with where their subtrees end.
+    let mut blocks: Vec<(NodeId, u32)> = Vec::new();
     for node in tree.descendants(tree.root()) {
-        let range = tree.byte_range(node);
-        while blocks.last().is_some_and(|(_, r)| range.start >= r.end) {
+        while blocks.last().is_some_and(|&(_, end)| node.0 >= end) {
             blocks.pop();
         }
         match tree.kind(node) {
-            NodeKind::JailBlock => blocks.push((node, range)),
-            NodeKind::Statement if !broken(&range) => {
+            NodeKind::JailBlock => blocks.push((node, tree.subtree_end(node).0)),
+            NodeKind::Statement => {
+                let range = tree.byte_range(node);
+                if broken(&range) {
+                    continue;
+                }
                 let Some(name_node) = tree.child_node(node, NodeKind::ParamName) else {
                     continue;
                 };
@@ -570,16 +601,31 @@ fn collect_statements<'a>(
                     continue;
                 };
                 let name_range = tree.byte_range(name_node);
+                let (mut append, mut assign) = (false, false);
+                for t in tree.direct_tokens(node) {
+                    match tree.tokens()[t as usize].kind {
+                        TokenKind::PlusEq => append = true,
+                        TokenKind::Eq => assign = true,
+                        _ => {}
+                    }
+                }
+                let text = tree.token_text(first as u32);
                 out.push(StatementRef {
                     config,
                     file,
                     tree,
                     node,
                     block: blocks.last().map(|(b, _)| *b),
-                    name: piece_value(token.kind, tree.token_text(first as u32)),
+                    name: match token.kind {
+                        // Neither has escapes: the name is the text
+                        // (without the `$`).
+                        TokenKind::Bare => Cow::Borrowed(text),
+                        TokenKind::VarSimple => Cow::Borrowed(&text[1..]),
+                        kind => Cow::Owned(piece_value(kind, text)),
+                    },
                     is_var: token.kind.is_variable(),
-                    append: tree.child_token(node, TokenKind::PlusEq).is_some(),
-                    assign: tree.child_token(node, TokenKind::Eq).is_some(),
+                    append,
+                    assign,
                     span: Span::new(file, range.start as u32..range.end as u32),
                     name_span: Span::new(file, name_range.start as u32..name_range.end as u32),
                 });

@@ -356,10 +356,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let mut found: ByPlace<Problem> = ByPlace::default();
     for jail in context.jails() {
         for param in &jail.jail.params {
-            let name = crate::context::lossy(&param.name);
-            let Some((known, _)) = params::lookup_with_no_prefix(&name) else {
+            let Some((known, _)) = context.known_param(&param.name) else {
                 continue;
             };
+            let name = crate::context::lossy(&param.name);
             let values: &[Value] = if known.is_list() {
                 &param.values
             } else {

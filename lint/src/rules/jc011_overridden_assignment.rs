@@ -184,7 +184,7 @@ pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Clone>(
         let by_name = blocks
             .entry((key(statement), statement.is_var))
             .or_insert_with(|| Names::Small(Vec::new()));
-        let name = statement.name.as_slice();
+        let name = &statement.name[..];
         let existing = by_name
             .get(name)
             .or_else(|| find_spelling(name, &mut buffer, |s| by_name.get(s)));
@@ -254,7 +254,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             // JC007's; `.include` is an include on 14+, a plain name on 13.
             if second.append
                 || first.name != second.name
-                || matches!(first.name.as_slice(), b"name" | b"jid")
+                || matches!(&first.name[..], b"name" | b"jid")
                 || first.name.starts_with(b".include")
             {
                 return;

@@ -2,7 +2,6 @@
 //! and `allow.nomount`) in one block or section.
 
 use jailconf_parser::diag::Severity;
-use jailconf_parser::params;
 use jailconf_parser::source::FileId;
 use jailconf_parser::syntax::NodeId;
 
@@ -75,8 +74,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             if first.name == second.name || first.is_var {
                 return;
             }
-            let name = second.name_str();
-            let Some((param, _)) = params::lookup_with_no_prefix(&name) else {
+            let Some((param, _)) = context.known_param(&second.name) else {
                 return;
             };
             if !param.is_bool() {

@@ -79,13 +79,20 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         // `$a.b = …;` as a statement name is a syntax error (JC001), and a
         // braced name there would define a variable named like the
         // parameter: only values are checked.
-        let names: FastSet<usize> = tree
-            .descendants(tree.root())
-            .filter(|&n| tree.kind(n) == NodeKind::ParamName)
-            .map(|n| tree.token_range(n).start)
-            .collect();
+        // Built when first needed (few references are followed by text).
+        let names: std::cell::OnceCell<FastSet<usize>> = std::cell::OnceCell::new();
+        let is_name = |index: usize| {
+            names
+                .get_or_init(|| {
+                    tree.descendants(tree.root())
+                        .filter(|&n| tree.kind(n) == NodeKind::ParamName)
+                        .map(|n| tree.token_range(n).start)
+                        .collect()
+                })
+                .contains(&index)
+        };
         for (index, token) in tokens.iter().enumerate() {
-            if token.kind != TokenKind::VarSimple || names.contains(&index) {
+            if token.kind != TokenKind::VarSimple {
                 continue;
             }
             let Some(next) = tokens.get(index + 1) else {
@@ -96,7 +103,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     next.kind,
                     TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail
                 );
-            if !continues {
+            if !continues || is_name(index) {
                 continue;
             }
             let var =

@@ -87,7 +87,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let place = context.file_place(statement.file);
         if statement.block.is_some() || place.block.is_some() {
             in_blocks
-                .entry((place.root, statement.is_var, statement.name.as_slice()))
+                .entry((place.root, statement.is_var, &statement.name[..]))
                 .or_insert_with(|| statement.name_span.clone());
         }
     }

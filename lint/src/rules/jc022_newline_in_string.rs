@@ -6,7 +6,7 @@ use jailconf_parser::diag::Severity;
 use jailconf_parser::lexer::TokenKind;
 use jailconf_parser::source::{FileId, Span};
 
-use crate::commands::hook_side;
+use crate::commands::hook;
 use crate::context::Context;
 use crate::rule::{Category, Report, Rule};
 
@@ -110,8 +110,10 @@ fn runs_through_sh(inner: &[u8], single_quoted: bool) -> bool {
 fn statements_by_file<'c>(context: &'c Context<'_>) -> HashMap<FileId, Vec<(u32, u32, &'c str)>> {
     let mut out: HashMap<FileId, Vec<(u32, u32, &'c str)>> = HashMap::new();
     for statement in context.statements() {
-        let name = std::str::from_utf8(&statement.name).unwrap_or("");
-        if !statement.is_var && hook_side(name).is_some() {
+        if statement.is_var {
+            continue;
+        }
+        if let Some((name, _)) = hook(&statement.name) {
             let range = &statement.span.range;
             out.entry(statement.file)
                 .or_default()

@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use std::borrow::Cow;
 
-use crate::commands::{hook_side, split_commands, Commands, Side};
+use crate::commands::{hook, split_commands, Commands, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -176,18 +176,21 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if !root.starts_with('/') || root == "/" {
             continue;
         }
+        let mut files = Vec::new();
         for param in &jail.jail.params {
-            let hook = crate::context::lossy(&param.name);
-            if hook_side(&hook) != Some(Side::Host) {
+            let Some((hook, Side::Host)) = hook(&param.name) else {
                 continue;
-            }
+            };
             for value in &param.values {
                 let Some(span) = value.span.clone() else {
                     continue;
                 };
-                let mut files = Vec::new();
                 executed_files_of(context.commands(value).get(), 0, &mut files);
-                for file in files {
+                for file in files.drain(..) {
+                    // Only an absolute path can be under the root.
+                    if !file.starts_with('/') {
+                        continue;
+                    }
                     let file = normalize(&file);
                     let Some(inside) = file
                         .strip_prefix(root.as_str())
