@@ -16,6 +16,7 @@ use crate::commands::{
 };
 use crate::facts::HostFacts;
 use crate::hash::FastMap;
+use crate::rules::jc011_overridden_assignment::{merges, Merge};
 
 /// `String::from_utf8_lossy`, with a fast path for valid UTF-8 (nearly
 /// every name and value): the same result, much cheaper on ASCII.
@@ -372,6 +373,7 @@ pub struct Context<'a> {
     net: OnceLock<Vec<JailNet>>,
     commands: OnceLock<CommandCache<'a>>,
     known_params: OnceLock<FastMap<&'a [u8], KnownParam>>,
+    block_merges: OnceLock<Vec<Merge>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
     file_places: OnceLock<Vec<FilePlace>>,
     refused_roots: OnceLock<Vec<bool>>,
@@ -398,6 +400,7 @@ impl<'a> Context<'a> {
             net: OnceLock::new(),
             commands: OnceLock::new(),
             known_params: OnceLock::new(),
+            block_merges: OnceLock::new(),
             statements: OnceLock::new(),
             file_places: OnceLock::new(),
             refused_roots: OnceLock::new(),
@@ -427,7 +430,15 @@ impl<'a> Context<'a> {
     /// on each call.
     pub fn commands<'v>(&'v self, value: &'v Value) -> ValueCommands<'v> {
         let cache = self.commands.get_or_init(|| {
-            let mut cache = CommandCache::default();
+            let hook_values = (self.jails.iter())
+                .flat_map(|jail| &jail.jail.params)
+                .filter(|param| hook(&param.name).is_some())
+                .map(|param| param.values.len())
+                .sum();
+            let mut cache = CommandCache {
+                store: SimpleCommands::default(),
+                by_text: FastMap::with_capacity_and_hasher(hook_values, Default::default()),
+            };
             let CommandCache { store, by_text } = &mut cache;
             for jail in &self.jails {
                 for param in &jail.jail.params {
@@ -451,6 +462,21 @@ impl<'a> Context<'a> {
                 ValueCommands::Split(split)
             }
         }
+    }
+
+    /// jail(8)'s merging of the statements of each block, and of each
+    /// file's top-level statements (see [`merges`]); found once for the
+    /// rules that need it.
+    pub(crate) fn block_merges(&self) -> &[Merge] {
+        self.block_merges.get_or_init(|| {
+            let mut out = Vec::new();
+            merges(
+                self.statements(),
+                |s| (s.file, s.block),
+                |merge| out.push(merge),
+            );
+            out
+        })
     }
 
     /// The known parameter a name refers to and whether it is negated
