@@ -414,6 +414,11 @@ pub fn runs_opaque(commands: Commands<'_, '_>) -> bool {
 /// Parses an address written `ADDR`, `ADDR/LEN` (an interface prefix
 /// `IF|` and a zone `%IF` are removed).
 pub fn parse_address(text: &str) -> Option<(IpAddr, Option<u8>)> {
+    // Every address has a hex digit or a colon (most words given are not
+    // addresses: `up`, `inet`).
+    if !text.bytes().any(|b| b.is_ascii_hexdigit() || b == b':') {
+        return None;
+    }
     let text = text.rsplit('|').next().unwrap_or(text);
     let text = text.split_whitespace().next().unwrap_or("");
     let (addr, prefix) = match text.split_once('/') {
@@ -570,6 +575,16 @@ pub fn epair_base(interface: &str) -> Option<&str> {
 }
 
 impl NetAction {
+    /// Whether [`NetAction::created_interfaces`] names any interface (it
+    /// is not empty), without building the names.
+    pub fn creates_interfaces(&self) -> bool {
+        match self {
+            NetAction::Create(name) => name.ends_with(|c: char| c.is_ascii_digit()),
+            NetAction::Jib { uplinks, .. } | NetAction::Jng { uplinks, .. } => !uplinks.is_empty(),
+            _ => false,
+        }
+    }
+
     /// The interfaces this action creates, as named right after it:
     /// `ifconfig epairN create` gives `epairNa` and `epairNb`, another
     /// `ifconfig IFN create` gives `IFN` (an auto-numbered `ifconfig epair

@@ -3,7 +3,7 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{epair_base, hook_side, runs_opaque, NetAction, Side};
+use crate::commands::{epair_base, hook, runs_opaque, NetAction, Side};
 use crate::context::{Context, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -128,7 +128,7 @@ fn has_interface(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
 /// unknown (a script or a jail manager's helper).
 fn runs_opaque_host_commands(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
     jail.jail.params.iter().any(|param| {
-        hook_side(&crate::context::lossy(&param.name)) == Some(Side::Host)
+        hook(&param.name).is_some_and(|(_, side)| side == Side::Host)
             && param
                 .values
                 .iter()

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{hook_side, NetAction};
+use crate::commands::{hook, NetAction};
 use crate::context::{Context, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -247,10 +247,9 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
         }
     }
     for param in &jail.jail.params {
-        let hook = crate::context::lossy(&param.name);
-        if hook_side(&hook).is_none() {
+        let Some((hook, _)) = hook(&param.name) else {
             continue;
-        }
+        };
         for value in &param.values {
             for words in context.commands(value).get().iter() {
                 let program = words[0].rsplit('/').next().unwrap_or(&words[0]);

@@ -169,7 +169,7 @@ fn created<'n>(context: &'n Context<'_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'
             continue;
         }
         let key = match &action.action {
-            NetAction::Create(name) if !action.action.created_interfaces().is_empty() => {
+            NetAction::Create(name) if action.action.creates_interfaces() => {
                 if guarded(jail, action.hook, &action.span) {
                     continue;
                 }

@@ -3,7 +3,7 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{hook_side, Commands, Side};
+use crate::commands::{hook, Commands, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -213,9 +213,14 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Key: the host directory; data: where it is mounted and by what.
     let mut found = ByPlace::default();
     for jail in context.jails() {
-        let root = jail
-            .last_value("path")
-            .map(|p| normalize(&crate::context::lossy(&p.text)));
+        // Only needed for a sensitive mount (rare).
+        let root = std::cell::OnceCell::new();
+        let root = || {
+            root.get_or_init(|| {
+                jail.last_value("path")
+                    .map(|p| normalize(&crate::context::lossy(&p.text)))
+            })
+        };
         let mut consider = |mount: NullMount, span, hook: Option<String>| {
             let source = normalize(&mount.source);
             let target = normalize(&mount.target);
@@ -223,7 +228,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             if !source.starts_with('/') || !is_sensitive(&source) {
                 return;
             }
-            if root
+            if root()
                 .as_ref()
                 .is_some_and(|r| r != "/" && !within(&target, r))
             {
@@ -240,10 +245,9 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             }
         }
         for param in &jail.jail.params {
-            let hook = crate::context::lossy(&param.name);
-            if hook_side(&hook) != Some(Side::Host) {
+            let Some((hook, Side::Host)) = hook(&param.name) else {
                 continue;
-            }
+            };
             for value in &param.values {
                 let Some(span) = value.span.clone() else {
                     continue;
