@@ -308,11 +308,13 @@ impl<'v> ValueCommands<'v> {
 }
 
 /// The simple commands of every hook value, each distinct text split once.
-#[derive(Default)]
 struct CommandCache<'a> {
     store: SimpleCommands<'a>,
     /// Each text's commands in `store`.
     by_text: FastMap<&'a [u8], std::ops::Range<usize>>,
+    /// The same by the address of each hook value of the model (cheaper to
+    /// look up than the text).
+    by_value: FastMap<usize, std::ops::Range<usize>>,
 }
 
 /// One parameter statement in the source, with its place in the tree.
@@ -438,23 +440,31 @@ impl<'a> Context<'a> {
             let mut cache = CommandCache {
                 store: SimpleCommands::default(),
                 by_text: FastMap::with_capacity_and_hasher(hook_values, Default::default()),
+                by_value: FastMap::with_capacity_and_hasher(hook_values, Default::default()),
             };
-            let CommandCache { store, by_text } = &mut cache;
+            let CommandCache {
+                store,
+                by_text,
+                by_value,
+            } = &mut cache;
             for jail in &self.jails {
                 for param in &jail.jail.params {
                     if hook(&param.name).is_none() {
                         continue;
                     }
                     for value in &param.values {
-                        by_text
+                        let range = by_text
                             .entry(&value.text)
                             .or_insert_with(|| store.push_bytes(&value.text));
+                        by_value.insert(value as *const Value as usize, range.clone());
                     }
                 }
             }
             cache
         });
-        match cache.by_text.get(value.text.as_slice()) {
+        let found = (cache.by_value.get(&(value as *const Value as usize)))
+            .or_else(|| cache.by_text.get(value.text.as_slice()));
+        match found {
             Some(range) => ValueCommands::Cached(cache.store.range(range.clone())),
             None => {
                 let mut split = SimpleCommands::default();

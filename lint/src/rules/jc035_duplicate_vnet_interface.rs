@@ -2,13 +2,13 @@
 //! `vnet.interface`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::Context;
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -44,7 +44,7 @@ Give every jail its own epair number (`$id`) or interface."#,
 
 fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
     // Interface (an epair by its pair name) -> first use per jail.
-    let mut uses: BTreeMap<Cow<'c, str>, Vec<(usize, Span)>> = BTreeMap::new();
+    let mut uses: FastMap<Cow<'c, str>, Vec<(usize, Span)>> = FastMap::default();
     let mut record = |name: Cow<'c, str>, jail: usize, span: Span| {
         let key = match name {
             Cow::Borrowed(name) => Cow::Borrowed(epair_base(name).unwrap_or(name)),
@@ -70,7 +70,11 @@ fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
         }
     }
     let mut found: Vec<_> = uses.into_iter().filter(|(_, u)| u.len() > 1).collect();
-    found.sort_by_key(|(_, u)| (u[1].1.file, u[1].1.range.start));
+    // By the second use, then by interface.
+    found.sort_by(|(a, u), (b, v)| {
+        let (u, v) = (&u[1].1, &v[1].1);
+        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
+    });
     let jails = context.jails();
     for (interface, uses) in found {
         let (first_jail, first_span) = &uses[0];
