@@ -386,6 +386,15 @@ fn split_operators<'t>(command: &'t str, mut part: impl FnMut(&'t str)) {
     part(command.get(start..).unwrap_or(""));
 }
 
+/// The name of the program a command word runs: what follows its last
+/// `/` (the whole word without one).
+pub fn program_name(word: &str) -> &str {
+    match word.bytes().rposition(|b| b == b'/') {
+        Some(slash) => &word[slash + 1..],
+        None => word,
+    }
+}
+
 /// Programs known to leave network interfaces alone.
 const NO_NETWORK_EFFECT: &[&str] = &[
     "logger", "echo", "printf", "true", "false", ":", "cp", "mv", "mkdir", "rm", "touch", "ln",
@@ -405,7 +414,7 @@ pub fn runs_opaque_program(command: &str) -> bool {
 /// [`runs_opaque_program`] for a command string already split.
 pub fn runs_opaque(commands: Commands<'_, '_>) -> bool {
     commands.iter().any(|words| {
-        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+        let program = program_name(&words[0]);
         !matches!(program, "ifconfig" | "route" | "jib" | "jng")
             && !NO_NETWORK_EFFECT.contains(&program)
     })
@@ -465,7 +474,7 @@ pub fn net_actions(command: &str) -> Vec<NetAction> {
 /// `actions`.
 pub fn net_actions_of(commands: Commands<'_, '_>, actions: &mut Vec<NetAction>) {
     for words in commands.iter() {
-        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+        let program = program_name(&words[0]);
         let args = &words[1..];
         match program {
             "ifconfig" => ifconfig_actions(args, actions),
@@ -871,5 +880,8 @@ mod tests {
         assert_eq!(epair_base("epair7"), Some("epair7"));
         assert_eq!(epair_base("epair"), None);
         assert_eq!(epair_base("epairab"), None);
+        for word in ["/sbin/ifconfig", "ifconfig", "a/b/", "", "/", "é/ü"] {
+            assert_eq!(program_name(word), word.rsplit('/').next().unwrap_or(word));
+        }
     }
 }

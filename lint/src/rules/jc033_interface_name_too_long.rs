@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{hook, NetAction};
+use crate::commands::{hook, program_name, NetAction};
 use crate::context::{Context, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -252,7 +252,7 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
         };
         for value in &param.values {
             for words in context.commands(value).get().iter() {
-                let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+                let program = program_name(&words[0]);
                 if program != "ifconfig" {
                     continue;
                 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{epair_base, hook_side, runs_opaque, NetAction, Side};
+use crate::commands::{epair_base, hook_side, program_name, runs_opaque, NetAction, Side};
 use crate::context::{Context, HookAction, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -237,7 +237,7 @@ fn destroyed_by<'n>(context: &'n Context<'_>, jail: &JailRef<'_>, out: &mut Vec<
     for hook in AT_STOP {
         for value in jail.values(hook) {
             for words in context.commands(value).get().iter() {
-                let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+                let program = program_name(&words[0]);
                 let prefix = match (program, words.get(1).map(AsRef::as_ref)) {
                     ("jib", Some("destroy")) => "jib:",
                     ("jng", Some("shutdown")) => "jng:",

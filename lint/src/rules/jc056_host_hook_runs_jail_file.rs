@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use std::borrow::Cow;
 
-use crate::commands::{hook, split_commands, Commands, Side};
+use crate::commands::{hook, program_name, split_commands, Commands, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -55,10 +55,6 @@ const WRAPPERS: &[&str] = &["env", "exec", "nohup", "command"];
 /// How deep `sh -c '…'` is followed.
 const MAX_DEPTH: u8 = 3;
 
-fn basename(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
-}
-
 fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {
         !name.is_empty()
@@ -81,7 +77,7 @@ fn executed_files_of(commands: Commands<'_, '_>, depth: u8, out: &mut Vec<String
         while let Some(word) = rest.first() {
             if is_assignment(word) {
                 rest = &rest[1..];
-            } else if WRAPPERS.contains(&basename(word)) {
+            } else if WRAPPERS.contains(&program_name(word)) {
                 rest = &rest[1..];
                 while rest.first().is_some_and(|w| w.starts_with('-')) {
                     rest = &rest[1..];
@@ -94,7 +90,7 @@ fn executed_files_of(commands: Commands<'_, '_>, depth: u8, out: &mut Vec<String
             continue;
         };
         out.push(program.to_string());
-        match basename(program) {
+        match program_name(program) {
             "." | "source" => out.extend(args.first().map(|a| a.to_string())),
             "chroot" => chroot_program(args, out),
             name if SHELLS.contains(&name) => shell_operand(args, depth, out),

@@ -3,7 +3,7 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{hook, Commands, Side};
+use crate::commands::{hook, program_name, Commands, Side};
 use crate::context::{ByPlace, Context};
 use crate::rule::{Category, Report, Rule};
 
@@ -160,7 +160,7 @@ fn command_mounts(command: &str) -> Vec<NullMount> {
 fn command_mounts_of(commands: Commands<'_, '_>) -> Vec<NullMount> {
     let mut out = Vec::new();
     for words in commands.iter() {
-        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+        let program = program_name(&words[0]);
         let mut nullfs = program == "mount_nullfs";
         if !nullfs && program != "mount" {
             continue;
