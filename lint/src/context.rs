@@ -249,72 +249,69 @@ impl JailNet {
             }
         }
         let mut actions = Vec::new();
-        for param in &jail.jail.params {
-            let Some((hook, side)) = hook(&param.name) else {
+        for HookValue {
+            hook,
+            side,
+            value,
+            commands,
+        } in context.hook_values(jail)
+        {
+            let Some(span) = &value.span else {
                 continue;
             };
-            for value in &param.values {
-                let Some(span) = &value.span else {
-                    continue;
-                };
-                net_actions_of(context.commands(value).get(), &mut actions);
-                for action in actions.drain(..) {
-                    if let (
-                        Side::Jail,
-                        NetAction::Address {
-                            interface,
-                            addr,
-                            prefix,
-                        },
-                    ) = (side, &action)
-                    {
-                        net.addresses.push(JailAddress {
-                            addr: *addr,
-                            prefix: *prefix,
-                            interface: Some(interface.clone()),
-                            span: span.clone(),
-                            source: AddressSource::Command,
-                        });
-                    }
-                    net.actions.push(HookAction {
-                        action,
-                        hook,
-                        side,
+            net_actions_of(commands, &mut actions);
+            for action in actions.drain(..) {
+                if let (
+                    Side::Jail,
+                    NetAction::Address {
+                        interface,
+                        addr,
+                        prefix,
+                    },
+                ) = (side, &action)
+                {
+                    net.addresses.push(JailAddress {
+                        addr: *addr,
+                        prefix: *prefix,
+                        interface: Some(interface.clone()),
                         span: span.clone(),
+                        source: AddressSource::Command,
                     });
                 }
+                net.actions.push(HookAction {
+                    action,
+                    hook,
+                    side,
+                    span: span.clone(),
+                });
             }
         }
         net
     }
 }
 
-/// The simple commands of one value (see [`Context::commands`]).
-pub enum ValueCommands<'v> {
-    /// Split once for the whole lint run.
-    Cached(Commands<'v, 'v>),
-    /// Split for this call.
-    Split(SimpleCommands<'v>),
-}
-
-impl<'v> ValueCommands<'v> {
-    /// The commands.
-    pub fn get(&self) -> Commands<'_, 'v> {
-        match self {
-            ValueCommands::Cached(commands) => *commands,
-            ValueCommands::Split(commands) => commands.all(),
-        }
-    }
-}
-
 /// The simple commands of every hook value, each distinct text split once.
 struct CommandCache<'a> {
     store: SimpleCommands<'a>,
-    /// Each text's commands in `store`.
-    by_text: FastMap<&'a [u8], std::ops::Range<usize>>,
-    /// The same by the address of each hook value of the model (cheaper to
-    /// look up than the text).
-    by_value: FastMap<usize, std::ops::Range<usize>>,
+    /// The commands of every hook value of every jail, in order (jail,
+    /// parameter, value): read in that order, without a lookup.
+    in_order: Vec<std::ops::Range<usize>>,
+    /// Where each jail's hook values start in `in_order`.
+    jail_start: Vec<usize>,
+}
+
+/// A value of one of a jail's hook parameters, with its commands (see
+/// [`Context::hook_values`]).
+#[derive(Clone, Copy, Debug)]
+pub struct HookValue<'c, 'a> {
+    /// The hook parameter (`exec.prestart`, …).
+    pub hook: &'static str,
+    /// Where it runs.
+    pub side: Side,
+    /// The value.
+    pub value: &'a Value,
+    /// Its simple commands.
+    pub commands: Commands<'c, 'a>,
 }
 
 /// One parameter statement in the source, with its place in the tree.
@@ -424,14 +421,9 @@ impl<'a> Context<'a> {
         })[jail.index]
     }
 
-    /// The simple commands of a value, as
-    /// [`simple_commands`](crate::commands::simple_commands) splits its
-    /// text. The values of every hook parameter (`exec.*`, `command`) of
-    /// every jail are split once, each distinct text once (global and
-    /// wildcard values are shared by many jails); other values are split
-    /// on each call.
-    pub fn commands<'v>(&'v self, value: &'v Value) -> ValueCommands<'v> {
-        let cache = self.commands.get_or_init(|| {
+    /// The commands of every hook value, split once.
+    fn command_cache(&self) -> &CommandCache<'a> {
+        self.commands.get_or_init(|| {
             let hook_values = (self.jails.iter())
                 .flat_map(|jail| &jail.jail.params)
                 .filter(|param| hook(&param.name).is_some())
@@ -439,15 +431,19 @@ impl<'a> Context<'a> {
                 .sum();
             let mut cache = CommandCache {
                 store: SimpleCommands::default(),
-                by_text: FastMap::with_capacity_and_hasher(hook_values, Default::default()),
-                by_value: FastMap::with_capacity_and_hasher(hook_values, Default::default()),
+                in_order: Vec::with_capacity(hook_values),
+                jail_start: Vec::with_capacity(self.jails.len()),
             };
             let CommandCache {
                 store,
-                by_text,
-                by_value,
+                in_order,
+                jail_start,
             } = &mut cache;
+            // Each distinct text's commands in `store`.
+            let mut by_text: FastMap<&[u8], std::ops::Range<usize>> =
+                FastMap::with_capacity_and_hasher(hook_values, Default::default());
             for jail in &self.jails {
+                jail_start.push(in_order.len());
                 for param in &jail.jail.params {
                     if hook(&param.name).is_none() {
                         continue;
@@ -456,22 +452,42 @@ impl<'a> Context<'a> {
                         let range = by_text
                             .entry(&value.text)
                             .or_insert_with(|| store.push_bytes(&value.text));
-                        by_value.insert(value as *const Value as usize, range.clone());
+                        in_order.push(range.clone());
                     }
                 }
             }
             cache
-        });
-        let found = (cache.by_value.get(&(value as *const Value as usize)))
-            .or_else(|| cache.by_text.get(value.text.as_slice()));
-        match found {
-            Some(range) => ValueCommands::Cached(cache.store.range(range.clone())),
-            None => {
-                let mut split = SimpleCommands::default();
-                split.push_bytes(&value.text);
-                ValueCommands::Split(split)
-            }
-        }
+        })
+    }
+
+    /// The values of a jail's hook parameters (`exec.*`, `command`), in
+    /// order, with their simple commands as
+    /// [`simple_commands`](crate::commands::simple_commands) splits them.
+    /// Every hook value is split once per lint run, each distinct text
+    /// once (global and wildcard values are shared by many jails).
+    pub fn hook_values<'c>(
+        &'c self,
+        jail: &JailRef<'_>,
+    ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
+        let cache = self.command_cache();
+        let mut at = cache.jail_start[jail.index];
+        let params: &'a [Param] = &self.jails[jail.index].jail.params;
+        params
+            .iter()
+            .filter_map(|param| hook(&param.name).map(|(hook, side)| (param, hook, side)))
+            .flat_map(|(param, hook, side)| {
+                param.values.iter().map(move |value| (hook, side, value))
+            })
+            .map(move |(hook, side, value)| {
+                let range = cache.in_order[at].clone();
+                at += 1;
+                HookValue {
+                    hook,
+                    side,
+                    value,
+                    commands: cache.store.range(range),
+                }
+            })
     }
 
     /// jail(8)'s merging of the statements of each block, and of each

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{epair_base, hook_side, program_name, runs_opaque, NetAction, Side};
+use crate::commands::{epair_base, program_name, runs_opaque, NetAction, Side};
 use crate::context::{Context, HookAction, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -152,12 +152,8 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
 
 /// Whether a hook run at stop calls a script that may destroy things.
 fn stops_with_script(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
-    AT_STOP.iter().any(|hook| {
-        hook_side(hook) == Some(Side::Host)
-            && jail
-                .values(hook)
-                .iter()
-                .any(|v| runs_opaque(context.commands(v).get()))
+    context.hook_values(jail).any(|hook| {
+        hook.side == Side::Host && AT_STOP.contains(&hook.hook) && runs_opaque(hook.commands)
     })
 }
 
@@ -234,18 +230,19 @@ fn destroyed_by<'n>(context: &'n Context<'_>, jail: &JailRef<'_>, out: &mut Vec<
             }
         }
     }
-    for hook in AT_STOP {
-        for value in jail.values(hook) {
-            for words in context.commands(value).get().iter() {
-                let program = program_name(&words[0]);
-                let prefix = match (program, words.get(1).map(AsRef::as_ref)) {
-                    ("jib", Some("destroy")) => "jib:",
-                    ("jng", Some("shutdown")) => "jng:",
-                    _ => continue,
-                };
-                if let Some(name) = words.get(2) {
-                    out.push(Key(prefix, Cow::Owned(name.to_string())));
-                }
+    for hook in context.hook_values(jail) {
+        if !AT_STOP.contains(&hook.hook) {
+            continue;
+        }
+        for words in hook.commands.iter() {
+            let program = program_name(&words[0]);
+            let prefix = match (program, words.get(1).map(AsRef::as_ref)) {
+                ("jib", Some("destroy")) => "jib:",
+                ("jng", Some("shutdown")) => "jng:",
+                _ => continue,
+            };
+            if let Some(name) = words.get(2) {
+                out.push(Key(prefix, Cow::Borrowed(name.as_ref())));
             }
         }
     }

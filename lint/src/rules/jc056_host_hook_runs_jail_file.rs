@@ -5,8 +5,8 @@ use jailconf_parser::diag::Severity;
 
 use std::borrow::Cow;
 
-use crate::commands::{hook, program_name, split_commands, Commands, Side};
-use crate::context::{ByPlace, Context};
+use crate::commands::{program_name, split_commands, Commands, Side};
+use crate::context::{ByPlace, Context, HookValue};
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -173,35 +173,39 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             continue;
         }
         let mut files = Vec::new();
-        for param in &jail.jail.params {
-            let Some((hook, Side::Host)) = hook(&param.name) else {
+        for HookValue {
+            hook,
+            side,
+            value,
+            commands,
+        } in context.hook_values(jail)
+        {
+            if side != Side::Host {
+                continue;
+            }
+            let Some(span) = value.span.clone() else {
                 continue;
             };
-            for value in &param.values {
-                let Some(span) = value.span.clone() else {
+            executed_files_of(commands, 0, &mut files);
+            for file in files.drain(..) {
+                // Only an absolute path can be under the root.
+                if !file.starts_with('/') {
+                    continue;
+                }
+                let file = normalize(&file);
+                let Some(inside) = file
+                    .strip_prefix(root.as_str())
+                    .filter(|rest| rest.starts_with('/'))
+                else {
                     continue;
                 };
-                executed_files_of(context.commands(value).get(), 0, &mut files);
-                for file in files.drain(..) {
-                    // Only an absolute path can be under the root.
-                    if !file.starts_with('/') {
-                        continue;
-                    }
-                    let file = normalize(&file);
-                    let Some(inside) = file
-                        .strip_prefix(root.as_str())
-                        .filter(|rest| rest.starts_with('/'))
-                    else {
-                        continue;
-                    };
-                    let key = format!("{hook} {inside}");
-                    found.add(
-                        span.clone(),
-                        key,
-                        jail,
-                        (hook.to_string(), file.clone(), inside.to_string()),
-                    );
-                }
+                let key = format!("{hook} {inside}");
+                found.add(
+                    span.clone(),
+                    key,
+                    jail,
+                    (hook.to_string(), file.clone(), inside.to_string()),
+                );
             }
         }
     }

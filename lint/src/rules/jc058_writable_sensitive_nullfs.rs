@@ -3,8 +3,8 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{hook, program_name, Commands, Side};
-use crate::context::{ByPlace, Context};
+use crate::commands::{program_name, Commands, Side};
+use crate::context::{ByPlace, Context, HookValue};
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -244,17 +244,21 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 consider(mount, span, None);
             }
         }
-        for param in &jail.jail.params {
-            let Some((hook, Side::Host)) = hook(&param.name) else {
+        for HookValue {
+            hook,
+            side,
+            value,
+            commands,
+        } in context.hook_values(jail)
+        {
+            if side != Side::Host {
+                continue;
+            }
+            let Some(span) = value.span.clone() else {
                 continue;
             };
-            for value in &param.values {
-                let Some(span) = value.span.clone() else {
-                    continue;
-                };
-                for mount in command_mounts_of(context.commands(value).get()) {
-                    consider(mount, span.clone(), Some(hook.to_string()));
-                }
+            for mount in command_mounts_of(commands) {
+                consider(mount, span.clone(), Some(hook.to_string()));
             }
         }
     }
