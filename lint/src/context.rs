@@ -439,21 +439,30 @@ impl<'a> Context<'a> {
                 in_order,
                 jail_start,
             } = &mut cache;
-            // Each distinct text's commands in `store`.
-            let mut by_text: FastMap<&[u8], std::ops::Range<usize>> =
-                FastMap::with_capacity_and_hasher(hook_values, Default::default());
+            // The text and commands of the previous jail's hook value at
+            // each position: a value every jail inherits (from the global
+            // section or a wildcard block) is split once, without the
+            // random accesses of a map of every text (slow on large files).
+            let mut previous: Vec<(&[u8], std::ops::Range<usize>)> = Vec::new();
             for jail in &self.jails {
                 jail_start.push(in_order.len());
-                for param in &jail.jail.params {
-                    if hook(&param.name).is_none() {
-                        continue;
-                    }
-                    for value in &param.values {
-                        let range = by_text
-                            .entry(&value.text)
-                            .or_insert_with(|| store.push_bytes(&value.text));
-                        in_order.push(range.clone());
-                    }
+                let values = (jail.jail.params.iter())
+                    .filter(|param| hook(&param.name).is_some())
+                    .flat_map(|param| &param.values);
+                for (position, value) in values.enumerate() {
+                    let text = value.text.as_slice();
+                    let range = match previous.get_mut(position) {
+                        Some((seen, range)) if *seen == text => range.clone(),
+                        Some(slot) => {
+                            *slot = (text, store.push_bytes(text));
+                            slot.1.clone()
+                        }
+                        None => {
+                            previous.push((text, store.push_bytes(text)));
+                            previous[position].1.clone()
+                        }
+                    };
+                    in_order.push(range);
                 }
             }
             cache
@@ -463,8 +472,8 @@ impl<'a> Context<'a> {
     /// The values of a jail's hook parameters (`exec.*`, `command`), in
     /// order, with their simple commands as
     /// [`simple_commands`](crate::commands::simple_commands) splits them.
-    /// Every hook value is split once per lint run, each distinct text
-    /// once (global and wildcard values are shared by many jails).
+    /// Every hook value is split once per lint run (a value the jails
+    /// inherit from the global section or a wildcard block once).
     pub fn hook_values<'c>(
         &'c self,
         jail: &JailRef<'_>,
