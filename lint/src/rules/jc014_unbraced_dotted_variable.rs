@@ -71,8 +71,11 @@ fn dotted_name(var: &str, rest: &[u8], known: impl Fn(&str) -> bool) -> Option<(
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let variables = context.variable_names();
-    let known = |name: &str| variables.contains(name.as_bytes()) || params::lookup(name).is_some();
+    // Built when first needed (few values have a candidate reference).
+    let variables = std::cell::OnceCell::new();
+    let variables = || variables.get_or_init(|| context.variable_names());
+    let known =
+        |name: &str| variables().contains(name.as_bytes()) || params::lookup(name).is_some();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         let tokens = tree.tokens();
@@ -116,7 +119,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             let span = Span::new(file, token.start..end);
             let written = crate::context::lossy(&tree.text()[token.start as usize..end as usize]);
             let suffix = &written[1 + var.len()..];
-            let what = if variables.contains(name.as_bytes()) {
+            let what = if variables().contains(name.as_bytes()) {
                 "variable"
             } else {
                 "parameter"
