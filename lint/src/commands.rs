@@ -19,14 +19,32 @@ pub enum Side {
     Jail,
 }
 
+/// The hook parameters, with the side each runs on.
+const HOOKS: [(&str, Side); 10] = [
+    ("exec.start", Side::Jail),
+    ("exec.stop", Side::Jail),
+    ("command", Side::Jail),
+    ("exec.prepare", Side::Host),
+    ("exec.prestart", Side::Host),
+    ("exec.created", Side::Host),
+    ("exec.poststart", Side::Host),
+    ("exec.prestop", Side::Host),
+    ("exec.poststop", Side::Host),
+    ("exec.release", Side::Host),
+];
+
 /// The side a hook parameter runs on; `None` for non-command parameters.
 pub fn hook_side(param: &str) -> Option<Side> {
-    match param {
-        "exec.start" | "exec.stop" | "command" => Some(Side::Jail),
-        "exec.prepare" | "exec.prestart" | "exec.created" | "exec.poststart" | "exec.prestop"
-        | "exec.poststop" | "exec.release" => Some(Side::Host),
-        _ => None,
-    }
+    hook(param.as_bytes()).map(|(_, side)| side)
+}
+
+/// A hook parameter's name (as a static string) and side, from the name
+/// as jail(8) reads it; `None` for non-command parameters.
+pub fn hook(param: &[u8]) -> Option<(&'static str, Side)> {
+    HOOKS
+        .iter()
+        .find(|(name, _)| name.as_bytes() == param)
+        .copied()
 }
 
 /// One recognised network action.
@@ -73,41 +91,152 @@ pub enum NetAction {
     },
 }
 
-/// The simple commands of a command string, each as its words (a word
-/// without quotes or backslashes borrows the text).
-pub type SimpleCommands<'t> = Vec<Vec<Cow<'t, str>>>;
+/// Simple commands, each as its words (a word without quotes or
+/// backslashes borrows the text), stored flat: the words of every command
+/// one after the other. Holds the commands of one command string or of
+/// many (see [`SimpleCommands::push`]).
+#[derive(Clone, Debug, Default)]
+pub struct SimpleCommands<'t> {
+    words: Vec<Cow<'t, str>>,
+    /// Where each command's words end in `words`.
+    ends: Vec<u32>,
+}
 
-/// Splits a command string into simple commands of words. Returns `None`
-/// for text that sh could not parse (unbalanced quotes).
+impl<'t> SimpleCommands<'t> {
+    /// Appends the simple commands of `command`; returns the range of the
+    /// commands added, for [`SimpleCommands::range`].
+    pub fn push(&mut self, command: &'t str) -> std::ops::Range<usize> {
+        let first = self.ends.len();
+        split_operators(command, |part| {
+            let start = self.words.len();
+            if shell_words(part, &mut self.words) {
+                if self.words.len() > start {
+                    self.ends.push(self.words.len() as u32);
+                }
+            } else {
+                self.words.truncate(start);
+            }
+        });
+        first..self.ends.len()
+    }
+
+    /// [`SimpleCommands::push`] for a command as bytes: invalid UTF-8 is
+    /// replaced as by `String::from_utf8_lossy` (such words are owned).
+    pub fn push_bytes(&mut self, command: &'t [u8]) -> std::ops::Range<usize> {
+        match std::str::from_utf8(command) {
+            Ok(command) => self.push(command),
+            Err(_) => {
+                let text = String::from_utf8_lossy(command);
+                let mut split = SimpleCommands::default();
+                split.push(&text);
+                let first = self.ends.len();
+                let base = self.words.len() as u32;
+                self.words
+                    .extend(split.words.into_iter().map(|w| Cow::Owned(w.into_owned())));
+                self.ends.extend(split.ends.iter().map(|end| base + end));
+                first..self.ends.len()
+            }
+        }
+    }
+
+    /// Every command held.
+    pub fn all(&self) -> Commands<'_, 't> {
+        self.range(0..self.ends.len())
+    }
+
+    /// The commands in `range` (as returned by [`SimpleCommands::push`]).
+    pub fn range(&self, range: std::ops::Range<usize>) -> Commands<'_, 't> {
+        let start = match range.start {
+            0 => 0,
+            i => self.ends[i - 1] as usize,
+        };
+        Commands {
+            words: &self.words,
+            ends: &self.ends[range],
+            start,
+        }
+    }
+}
+
+/// A view of some [`SimpleCommands`]: iterate to get each command's
+/// words.
+#[derive(Clone, Copy, Debug)]
+pub struct Commands<'s, 't> {
+    words: &'s [Cow<'t, str>],
+    ends: &'s [u32],
+    /// Where the first command's words start in `words`.
+    start: usize,
+}
+
+impl<'s, 't> Commands<'s, 't> {
+    /// Each command's words (never empty), in order.
+    pub fn iter(self) -> impl Iterator<Item = &'s [Cow<'t, str>]> {
+        let words = self.words;
+        let mut start = self.start;
+        self.ends.iter().map(move |&end| {
+            let command = &words[start..end as usize];
+            start = end as usize;
+            command
+        })
+    }
+
+    /// The number of commands.
+    pub fn len(self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there is no command.
+    pub fn is_empty(self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// Splits a command string into simple commands of words (at `;`, `&&`,
+/// `||`, `|`, `&` and newlines outside quotes, then with sh quoting
+/// rules). A part sh could not parse (unbalanced quotes) is left out.
 pub fn simple_commands(command: &str) -> Vec<Vec<String>> {
     split_commands(command)
-        .into_iter()
-        .map(|words| words.into_iter().map(Cow::into_owned).collect())
+        .all()
+        .iter()
+        .map(|words| words.iter().map(|w| w.to_string()).collect())
         .collect()
 }
 
 /// [`simple_commands`] with words borrowed from `command` where they can
 /// be.
 pub fn split_commands(command: &str) -> SimpleCommands<'_> {
-    let mut out = Vec::new();
-    for part in split_operators(command) {
-        if let Some(words) = shell_words(part) {
-            if !words.is_empty() {
-                out.push(words);
-            }
-        }
-    }
+    let mut out = SimpleCommands::default();
+    out.push(command);
     out
 }
 
-/// Splits text into words as `shlex::split` does (the same words, `None`
+/// A table of the bytes in `set`.
+const fn byte_table(set: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < set.len() {
+        table[set[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// The bytes that end a run of ordinary word bytes: blanks, quotes and
+/// backslashes.
+static WORD_SPECIAL: [bool; 256] = byte_table(b" \t\n\"'\\");
+
+/// The bytes that end a run of ordinary bytes outside quotes: quotes,
+/// backslashes and operators.
+static OPERATOR_SPECIAL: [bool; 256] = byte_table(b"'\"\\;|&\n");
+
+/// Splits text into words as `shlex::split` does, appending them to
+/// `words` (the same words; `false`, with some words possibly appended,
 /// on an unterminated quote or a trailing backslash), without building
 /// each plain word byte by byte: a word without quotes or backslashes is
-/// copied from the text in one piece.
-fn shell_words(text: &str) -> Option<Vec<Cow<'_, str>>> {
+/// borrowed from the text.
+fn shell_words<'t>(text: &'t str, words: &mut Vec<Cow<'t, str>>) -> bool {
     let bytes = text.as_bytes();
     let mut i = 0;
-    let mut words = Vec::new();
     let mut buffer: Vec<u8> = Vec::new();
     let next = |i: &mut usize| {
         let c = bytes.get(*i).copied();
@@ -147,10 +276,16 @@ fn shell_words(text: &str) -> Option<Vec<Cow<'_, str>>> {
             }
             match ch {
                 b'"' => loop {
-                    let c = next(&mut i)?;
+                    let c = match next(&mut i) {
+                        Some(c) => c,
+                        None => return false,
+                    };
                     match c {
                         b'\\' => {
-                            let c2 = next(&mut i)?;
+                            let c2 = match next(&mut i) {
+                                Some(c) => c,
+                                None => return false,
+                            };
                             match c2 {
                                 b'$' | b'`' | b'"' | b'\\' => buffer.push(c2),
                                 b'\n' => {}
@@ -165,23 +300,35 @@ fn shell_words(text: &str) -> Option<Vec<Cow<'_, str>>> {
                     }
                 },
                 b'\'' => loop {
-                    let c = next(&mut i)?;
+                    let c = match next(&mut i) {
+                        Some(c) => c,
+                        None => return false,
+                    };
                     if c == b'\'' {
                         break;
                     }
                     buffer.push(c);
                 },
                 b'\\' => {
-                    let c2 = next(&mut i)?;
+                    let c2 = match next(&mut i) {
+                        Some(c) => c,
+                        None => return false,
+                    };
                     if c2 != b'\n' {
                         buffer.push(c2);
                     }
                 }
                 b' ' | b'\t' | b'\n' => break at,
                 _ => {
+                    // The run of ordinary bytes this one starts.
+                    let run = i + bytes[i..]
+                        .iter()
+                        .position(|&b| WORD_SPECIAL[b as usize])
+                        .unwrap_or(bytes.len() - i);
                     if !plain {
-                        buffer.push(ch);
+                        buffer.extend_from_slice(&bytes[at..run]);
                     }
+                    i = run;
                 }
             }
             match next(&mut i) {
@@ -195,15 +342,15 @@ fn shell_words(text: &str) -> Option<Vec<Cow<'_, str>>> {
             Cow::Owned(String::from_utf8_lossy(&buffer).into_owned())
         });
     }
-    Some(words)
+    true
 }
 
-/// Splits at `;`, `&&`, `||`, `|`, `&` and newlines outside quotes. The
-/// parts are the text between the operators (every other character is
-/// kept), so they are slices of `command`.
-fn split_operators(command: &str) -> Vec<&str> {
+/// Splits at `;`, `&&`, `||`, `|`, `&` and newlines outside quotes,
+/// giving each part to `part`. The parts are the text between the
+/// operators (every other character is kept), so they are slices of
+/// `command`.
+fn split_operators<'t>(command: &'t str, mut part: impl FnMut(&'t str)) {
     let bytes = command.as_bytes();
-    let mut parts = Vec::new();
     let mut start = 0;
     let mut quote: Option<u8> = None;
     let mut i = 0;
@@ -221,17 +368,31 @@ fn split_operators(command: &str) -> Vec<&str> {
             (None, b'\'' | b'"') => quote = Some(c),
             (None, b'\\') => i += 1,
             (None, b';' | b'|' | b'&' | b'\n') => {
-                parts.push(&command[start..i - 1]);
+                part(&command[start..i - 1]);
                 while matches!(bytes.get(i), Some(b'|' | b'&')) {
                     i += 1;
                 }
                 start = i;
             }
-            (None, _) => {}
+            (None, _) => {
+                // Skip the run of ordinary bytes.
+                i += bytes[i..]
+                    .iter()
+                    .position(|&b| OPERATOR_SPECIAL[b as usize])
+                    .unwrap_or(bytes.len() - i);
+            }
         }
     }
-    parts.push(command.get(start..).unwrap_or(""));
-    parts
+    part(command.get(start..).unwrap_or(""));
+}
+
+/// The name of the program a command word runs: what follows its last
+/// `/` (the whole word without one).
+pub fn program_name(word: &str) -> &str {
+    match word.bytes().rposition(|b| b == b'/') {
+        Some(slash) => &word[slash + 1..],
+        None => word,
+    }
 }
 
 /// Programs known to leave network interfaces alone.
@@ -247,14 +408,13 @@ const NO_NETWORK_EFFECT: &[&str] = &[
 /// network effect. A script called from a hook may create, move or
 /// destroy interfaces.
 pub fn runs_opaque_program(command: &str) -> bool {
-    runs_opaque(&split_commands(command))
+    runs_opaque(split_commands(command).all())
 }
 
-/// [`runs_opaque_program`] for a command string already split by
-/// [`simple_commands`].
-pub fn runs_opaque(commands: &[Vec<Cow<'_, str>>]) -> bool {
+/// [`runs_opaque_program`] for a command string already split.
+pub fn runs_opaque(commands: Commands<'_, '_>) -> bool {
     commands.iter().any(|words| {
-        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+        let program = program_name(&words[0]);
         !matches!(program, "ifconfig" | "route" | "jib" | "jng")
             && !NO_NETWORK_EFFECT.contains(&program)
     })
@@ -263,6 +423,11 @@ pub fn runs_opaque(commands: &[Vec<Cow<'_, str>>]) -> bool {
 /// Parses an address written `ADDR`, `ADDR/LEN` (an interface prefix
 /// `IF|` and a zone `%IF` are removed).
 pub fn parse_address(text: &str) -> Option<(IpAddr, Option<u8>)> {
+    // Every address has a hex digit or a colon (most words given are not
+    // addresses: `up`, `inet`).
+    if !text.bytes().any(|b| b.is_ascii_hexdigit() || b == b':') {
+        return None;
+    }
     let text = text.rsplit('|').next().unwrap_or(text);
     let text = text.split_whitespace().next().unwrap_or("");
     let (addr, prefix) = match text.split_once('/') {
@@ -270,6 +435,14 @@ pub fn parse_address(text: &str) -> Option<(IpAddr, Option<u8>)> {
         None => (text, None),
     };
     let addr = addr.split('%').next().unwrap_or(addr);
+    // Every address is written with these (most words given are not
+    // addresses: `up`, interface names).
+    if !addr
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    {
+        return None;
+    }
     let addr: IpAddr = addr.parse().ok()?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     if prefix.is_some_and(|p| p > max) {
@@ -292,18 +465,19 @@ fn netmask_prefix(mask: &str) -> Option<u8> {
 
 /// The network actions of one command string.
 pub fn net_actions(command: &str) -> Vec<NetAction> {
-    net_actions_of(&split_commands(command))
+    let mut actions = Vec::new();
+    net_actions_of(split_commands(command).all(), &mut actions);
+    actions
 }
 
-/// [`net_actions`] for a command string already split by
-/// [`simple_commands`].
-pub fn net_actions_of(commands: &[Vec<Cow<'_, str>>]) -> Vec<NetAction> {
-    let mut actions = Vec::new();
-    for words in commands {
-        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+/// [`net_actions`] for a command string already split, appending to
+/// `actions`.
+pub fn net_actions_of(commands: Commands<'_, '_>, actions: &mut Vec<NetAction>) {
+    for words in commands.iter() {
+        let program = program_name(&words[0]);
         let args = &words[1..];
         match program {
-            "ifconfig" => ifconfig_actions(args, &mut actions),
+            "ifconfig" => ifconfig_actions(args, actions),
             "route" => {
                 let args: Vec<&str> = args
                     .iter()
@@ -340,12 +514,10 @@ pub fn net_actions_of(commands: &[Vec<Cow<'_, str>>]) -> Vec<NetAction> {
             _ => {}
         }
     }
-    actions
 }
 
 fn ifconfig_actions(args: &[Cow<'_, str>], actions: &mut Vec<NetAction>) {
-    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
-    let Some((&interface, rest)) = args.split_first() else {
+    let Some((interface, rest)) = args.split_first() else {
         return;
     };
     if interface.starts_with('-') {
@@ -353,7 +525,8 @@ fn ifconfig_actions(args: &[Cow<'_, str>], actions: &mut Vec<NetAction>) {
     }
     let mut i = 0;
     while i < rest.len() {
-        match rest[i] {
+        let arg = |i: usize| rest.get(i).map(AsRef::as_ref);
+        match rest[i].as_ref() {
             "create" => actions.push(NetAction::Create(interface.to_string())),
             "destroy" => actions.push(NetAction::Destroy(interface.to_string())),
             "addm" => {
@@ -382,11 +555,9 @@ fn ifconfig_actions(args: &[Cow<'_, str>], actions: &mut Vec<NetAction>) {
                     parse_address(word).filter(|_| !word.contains('|'))
                 {
                     if prefix.is_none() {
-                        if let (Some(&"netmask"), Some(mask)) = (rest.get(i + 1), rest.get(i + 2)) {
+                        if let (Some("netmask"), Some(mask)) = (arg(i + 1), arg(i + 2)) {
                             prefix = netmask_prefix(mask);
-                        } else if let (Some(&"prefixlen"), Some(len)) =
-                            (rest.get(i + 1), rest.get(i + 2))
-                        {
+                        } else if let (Some("prefixlen"), Some(len)) = (arg(i + 1), arg(i + 2)) {
                             prefix = len.parse().ok();
                         }
                     }
@@ -413,6 +584,16 @@ pub fn epair_base(interface: &str) -> Option<&str> {
 }
 
 impl NetAction {
+    /// Whether [`NetAction::created_interfaces`] names any interface (it
+    /// is not empty), without building the names.
+    pub fn creates_interfaces(&self) -> bool {
+        match self {
+            NetAction::Create(name) => name.ends_with(|c: char| c.is_ascii_digit()),
+            NetAction::Jib { uplinks, .. } | NetAction::Jng { uplinks, .. } => !uplinks.is_empty(),
+            _ => false,
+        }
+    }
+
     /// The interfaces this action creates, as named right after it:
     /// `ifconfig epairN create` gives `epairNa` and `epairNb`, another
     /// `ifconfig IFN create` gives `IFN` (an auto-numbered `ifconfig epair
@@ -443,6 +624,12 @@ mod tests {
     use super::*;
 
     /// The char-by-char splitter [`split_operators`] replaced.
+    fn split_operators_collected(command: &str) -> Vec<&str> {
+        let mut parts = Vec::new();
+        split_operators(command, |part| parts.push(part));
+        parts
+    }
+
     fn split_operators_by_chars(command: &str) -> Vec<String> {
         let mut parts = Vec::new();
         let mut current = String::new();
@@ -495,15 +682,16 @@ mod tests {
                 text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
             }
             assert_eq!(
-                split_operators(&text),
+                split_operators_collected(&text),
                 split_operators_by_chars(&text),
                 "{text:?}"
             );
         }
     }
 
-    fn owned(words: Option<Vec<Cow<'_, str>>>) -> Option<Vec<String>> {
-        words.map(|words| words.into_iter().map(Cow::into_owned).collect())
+    fn owned(text: &str) -> Option<Vec<String>> {
+        let mut words = Vec::new();
+        shell_words(text, &mut words).then(|| words.into_iter().map(Cow::into_owned).collect())
     }
 
     #[test]
@@ -533,11 +721,7 @@ mod tests {
             "a\n#c\n b",
         ];
         for sample in samples {
-            assert_eq!(
-                owned(shell_words(sample)),
-                shlex::split(sample),
-                "{sample:?}"
-            );
+            assert_eq!(owned(sample), shlex::split(sample), "{sample:?}");
         }
         // Random strings over the characters that matter.
         let alphabet = [
@@ -556,8 +740,38 @@ mod tests {
                 seed ^= seed << 17;
                 text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
             }
-            assert_eq!(owned(shell_words(&text)), shlex::split(&text), "{text:?}");
+            assert_eq!(owned(&text), shlex::split(&text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn many_command_strings_in_one_store() {
+        let mut store = SimpleCommands::default();
+        let first = store.push("a b; c");
+        let empty = store.push(" ; 'unterminated");
+        let last = store.push_bytes(b"d \xff; e");
+        assert_eq!(
+            (first.clone(), empty.clone(), last.clone()),
+            (0..2, 2..2, 2..4)
+        );
+        let words = |range| -> Vec<Vec<String>> {
+            store
+                .range(range)
+                .iter()
+                .map(|words| words.iter().map(|w| w.to_string()).collect())
+                .collect()
+        };
+        assert_eq!(words(first), [vec!["a", "b"], vec!["c"]]);
+        assert!(store.range(empty).is_empty());
+        assert_eq!(words(last), [vec!["d", "\u{fffd}"], vec!["e"]]);
+        assert_eq!(store.all().len(), 4);
+        assert_eq!(
+            simple_commands("x 'y z'|w"),
+            [
+                vec!["x".to_string(), "y z".to_string()],
+                vec!["w".to_string()]
+            ]
+        );
     }
 
     #[test]
@@ -666,5 +880,8 @@ mod tests {
         assert_eq!(epair_base("epair7"), Some("epair7"));
         assert_eq!(epair_base("epair"), None);
         assert_eq!(epair_base("epairab"), None);
+        for word in ["/sbin/ifconfig", "ifconfig", "a/b/", "", "/", "é/ü"] {
+            assert_eq!(program_name(word), word.rsplit('/').next().unwrap_or(word));
+        }
     }
 }

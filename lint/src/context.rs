@@ -9,13 +9,14 @@ use jailconf_parser::lexer::{piece_value, TokenKind};
 use jailconf_parser::model::equal_opts;
 use jailconf_parser::source::{FileId, Span};
 use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
-use jailconf_parser::{Config, Jail, Param, Target, Value};
+use jailconf_parser::{params, Config, Jail, Param, Target, Value};
 
 use crate::commands::{
-    hook_side, net_actions_of, parse_address, split_commands, NetAction, Side, SimpleCommands,
+    hook, net_actions_of, parse_address, Commands, NetAction, Side, SimpleCommands,
 };
 use crate::facts::HostFacts;
 use crate::hash::FastMap;
+use crate::rules::jc011_overridden_assignment::{merges, Merge};
 
 /// `String::from_utf8_lossy`, with a fast path for valid UTF-8 (nearly
 /// every name and value): the same result, much cheaper on ASCII.
@@ -26,6 +27,10 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
         Err(_) => String::from_utf8_lossy(bytes),
     }
 }
+
+/// A known parameter and whether its name was negated (see
+/// [`Context::known_param`]).
+pub type KnownParam = Option<(&'static params::Param, bool)>;
 
 /// One jail of one configuration.
 #[derive(Clone, Copy, Debug)]
@@ -196,7 +201,7 @@ pub struct HookAction {
     /// What it does.
     pub action: NetAction,
     /// The hook parameter (`exec.prestart`, …).
-    pub hook: String,
+    pub hook: &'static str,
     /// Host or jail side.
     pub side: Side,
     /// The command's value in the source.
@@ -243,61 +248,70 @@ impl JailNet {
                 }
             }
         }
-        for param in &jail.jail.params {
-            let name = crate::context::lossy(&param.name);
-            let Some(side) = hook_side(&name) else {
+        let mut actions = Vec::new();
+        for HookValue {
+            hook,
+            side,
+            value,
+            commands,
+        } in context.hook_values(jail)
+        {
+            let Some(span) = &value.span else {
                 continue;
             };
-            for value in &param.values {
-                let Some(span) = value.span.clone() else {
-                    continue;
-                };
-                for action in net_actions_of(&context.commands(value)) {
-                    if let (
-                        Side::Jail,
-                        NetAction::Address {
-                            interface,
-                            addr,
-                            prefix,
-                        },
-                    ) = (side, &action)
-                    {
-                        net.addresses.push(JailAddress {
-                            addr: *addr,
-                            prefix: *prefix,
-                            interface: Some(interface.clone()),
-                            span: span.clone(),
-                            source: AddressSource::Command,
-                        });
-                    }
-                    net.actions.push(HookAction {
-                        action,
-                        hook: name.to_string(),
-                        side,
+            net_actions_of(commands, &mut actions);
+            for action in actions.drain(..) {
+                if let (
+                    Side::Jail,
+                    NetAction::Address {
+                        interface,
+                        addr,
+                        prefix,
+                    },
+                ) = (side, &action)
+                {
+                    net.addresses.push(JailAddress {
+                        addr: *addr,
+                        prefix: *prefix,
+                        interface: Some(interface.clone()),
                         span: span.clone(),
+                        source: AddressSource::Command,
                     });
                 }
+                net.actions.push(HookAction {
+                    action,
+                    hook,
+                    side,
+                    span: span.clone(),
+                });
             }
         }
         net
     }
 }
 
-/// The simple commands of a value's text, borrowing from it when it is
-/// valid UTF-8.
-fn owned_commands(text: &[u8]) -> SimpleCommands<'_> {
-    match lossy(text) {
-        Cow::Borrowed(text) => split_commands(text),
-        Cow::Owned(text) => split_commands(&text)
-            .into_iter()
-            .map(|words| {
-                words
-                    .into_iter()
-                    .map(|w| Cow::Owned(w.into_owned()))
-                    .collect()
-            })
-            .collect(),
-    }
+/// The simple commands of every hook value, each distinct text split once.
+struct CommandCache<'a> {
+    store: SimpleCommands<'a>,
+    /// The commands of every hook value of every jail, in order (jail,
+    /// parameter, value): read in that order, without a lookup.
+    in_order: Vec<std::ops::Range<usize>>,
+    /// Where each jail's hook values start in `in_order`.
+    jail_start: Vec<usize>,
+}
+
+/// A value of one of a jail's hook parameters, with its commands (see
+/// [`Context::hook_values`]).
+#[derive(Clone, Copy, Debug)]
+pub struct HookValue<'c, 'a> {
+    /// The hook parameter (`exec.prestart`, …).
+    pub hook: &'static str,
+    /// Where it runs.
+    pub side: Side,
+    /// The value.
+    pub value: &'a Value,
+    /// Its simple commands.
+    pub commands: Commands<'c, 'a>,
 }
 
 /// One parameter statement in the source, with its place in the tree.
@@ -314,7 +328,7 @@ pub struct StatementRef<'a> {
     /// The enclosing jail block, if any.
     pub block: Option<NodeId>,
     /// The name as jail(8) reads it.
-    pub name: Vec<u8>,
+    pub name: Cow<'a, [u8]>,
     /// A `$var` definition.
     pub is_var: bool,
     /// `+=`.
@@ -356,7 +370,9 @@ pub struct Context<'a> {
     pub target: Target,
     jails: Vec<JailRef<'a>>,
     net: OnceLock<Vec<JailNet>>,
-    commands: OnceLock<FastMap<&'a [u8], SimpleCommands<'a>>>,
+    commands: OnceLock<CommandCache<'a>>,
+    known_params: OnceLock<FastMap<&'a [u8], KnownParam>>,
+    block_merges: OnceLock<Vec<Merge>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
     file_places: OnceLock<Vec<FilePlace>>,
     refused_roots: OnceLock<Vec<bool>>,
@@ -382,6 +398,8 @@ impl<'a> Context<'a> {
             jails,
             net: OnceLock::new(),
             commands: OnceLock::new(),
+            known_params: OnceLock::new(),
+            block_merges: OnceLock::new(),
             statements: OnceLock::new(),
             file_places: OnceLock::new(),
             refused_roots: OnceLock::new(),
@@ -403,31 +421,117 @@ impl<'a> Context<'a> {
         })[jail.index]
     }
 
-    /// The simple commands of a value, as [`simple_commands`] splits its
-    /// text. The values of every hook parameter (`exec.*`, `command`) of
-    /// every jail are split once, each distinct text once (global and
-    /// wildcard values are shared by many jails); other values are split
-    /// on each call.
-    pub fn commands<'v>(&'v self, value: &'v Value) -> Cow<'v, [Vec<Cow<'v, str>>]> {
-        let cache = self.commands.get_or_init(|| {
-            let mut cache: FastMap<&'a [u8], SimpleCommands<'a>> = FastMap::default();
+    /// The commands of every hook value, split once.
+    fn command_cache(&self) -> &CommandCache<'a> {
+        self.commands.get_or_init(|| {
+            let hook_values = (self.jails.iter())
+                .flat_map(|jail| &jail.jail.params)
+                .filter(|param| hook(&param.name).is_some())
+                .map(|param| param.values.len())
+                .sum();
+            let mut cache = CommandCache {
+                store: SimpleCommands::default(),
+                in_order: Vec::with_capacity(hook_values),
+                jail_start: Vec::with_capacity(self.jails.len()),
+            };
+            let CommandCache {
+                store,
+                in_order,
+                jail_start,
+            } = &mut cache;
+            // The text and commands of the previous jail's hook value at
+            // each position: a value every jail inherits (from the global
+            // section or a wildcard block) is split once, without the
+            // random accesses of a map of every text (slow on large files).
+            let mut previous: Vec<(&[u8], std::ops::Range<usize>)> = Vec::new();
             for jail in &self.jails {
-                for param in &jail.jail.params {
-                    if hook_side(&crate::context::lossy(&param.name)).is_none() {
-                        continue;
-                    }
-                    for value in &param.values {
-                        cache
-                            .entry(value.text.as_slice())
-                            .or_insert_with(|| owned_commands(&value.text));
-                    }
+                jail_start.push(in_order.len());
+                let values = (jail.jail.params.iter())
+                    .filter(|param| hook(&param.name).is_some())
+                    .flat_map(|param| &param.values);
+                for (position, value) in values.enumerate() {
+                    let text = value.text.as_slice();
+                    let range = match previous.get_mut(position) {
+                        Some((seen, range)) if *seen == text => range.clone(),
+                        Some(slot) => {
+                            *slot = (text, store.push_bytes(text));
+                            slot.1.clone()
+                        }
+                        None => {
+                            previous.push((text, store.push_bytes(text)));
+                            previous[position].1.clone()
+                        }
+                    };
+                    in_order.push(range);
                 }
             }
             cache
+        })
+    }
+
+    /// The values of a jail's hook parameters (`exec.*`, `command`), in
+    /// order, with their simple commands as
+    /// [`simple_commands`](crate::commands::simple_commands) splits them.
+    /// Every hook value is split once per lint run (a value the jails
+    /// inherit from the global section or a wildcard block once).
+    pub fn hook_values<'c>(
+        &'c self,
+        jail: &JailRef<'_>,
+    ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
+        let cache = self.command_cache();
+        let mut at = cache.jail_start[jail.index];
+        let params: &'a [Param] = &self.jails[jail.index].jail.params;
+        params
+            .iter()
+            .filter_map(|param| hook(&param.name).map(|(hook, side)| (param, hook, side)))
+            .flat_map(|(param, hook, side)| {
+                param.values.iter().map(move |value| (hook, side, value))
+            })
+            .map(move |(hook, side, value)| {
+                let range = cache.in_order[at].clone();
+                at += 1;
+                HookValue {
+                    hook,
+                    side,
+                    value,
+                    commands: cache.store.range(range),
+                }
+            })
+    }
+
+    /// jail(8)'s merging of the statements of each block, and of each
+    /// file's top-level statements (see [`merges`]); found once for the
+    /// rules that need it.
+    pub(crate) fn block_merges(&self) -> &[Merge] {
+        self.block_merges.get_or_init(|| {
+            let mut out = Vec::new();
+            merges(
+                self.statements(),
+                |s| (s.file, s.block),
+                |merge| out.push(merge),
+            );
+            out
+        })
+    }
+
+    /// The known parameter a name refers to and whether it is negated
+    /// (`nopersist`), as [`params::lookup_with_no_prefix`] finds it. The
+    /// parameter names of every jail are looked up once each.
+    pub fn known_param(&self, name: &[u8]) -> KnownParam {
+        let known = self.known_params.get_or_init(|| {
+            let mut known: FastMap<&'a [u8], KnownParam> = FastMap::default();
+            for jail in &self.jails {
+                for param in &jail.jail.params {
+                    known
+                        .entry(&param.name)
+                        .or_insert_with(|| params::lookup_with_no_prefix(&lossy(&param.name)));
+                }
+            }
+            known
         });
-        match cache.get(value.text.as_slice()) {
-            Some(commands) => Cow::Borrowed(commands),
-            None => Cow::Owned(owned_commands(&value.text)),
+        match known.get(name) {
+            Some(found) => *found,
+            None => params::lookup_with_no_prefix(&lossy(name)),
         }
     }
 
@@ -503,7 +607,7 @@ impl<'a> Context<'a> {
         self.statements()
             .iter()
             .filter(|s| s.is_var)
-            .map(|s| s.name.as_slice())
+            .map(|s| &s.name[..])
             .collect()
     }
 
@@ -537,15 +641,19 @@ fn collect_statements<'a>(
             .get(first)
             .is_some_and(|&e| (e as usize) <= range.end)
     };
-    let mut blocks: Vec<(NodeId, std::ops::Range<usize>)> = Vec::new();
+    // The enclosing blocks, innermost last, with where their subtrees end.
+    let mut blocks: Vec<(NodeId, u32)> = Vec::new();
     for node in tree.descendants(tree.root()) {
-        let range = tree.byte_range(node);
-        while blocks.last().is_some_and(|(_, r)| range.start >= r.end) {
+        while blocks.last().is_some_and(|&(_, end)| node.0 >= end) {
             blocks.pop();
         }
         match tree.kind(node) {
-            NodeKind::JailBlock => blocks.push((node, range)),
-            NodeKind::Statement if !broken(&range) => {
+            NodeKind::JailBlock => blocks.push((node, tree.subtree_end(node).0)),
+            NodeKind::Statement => {
+                let range = tree.byte_range(node);
+                if broken(&range) {
+                    continue;
+                }
                 let Some(name_node) = tree.child_node(node, NodeKind::ParamName) else {
                     continue;
                 };
@@ -554,16 +662,31 @@ fn collect_statements<'a>(
                     continue;
                 };
                 let name_range = tree.byte_range(name_node);
+                let (mut append, mut assign) = (false, false);
+                for t in tree.direct_tokens(node) {
+                    match tree.tokens()[t as usize].kind {
+                        TokenKind::PlusEq => append = true,
+                        TokenKind::Eq => assign = true,
+                        _ => {}
+                    }
+                }
+                let text = tree.token_text(first as u32);
                 out.push(StatementRef {
                     config,
                     file,
                     tree,
                     node,
                     block: blocks.last().map(|(b, _)| *b),
-                    name: piece_value(token.kind, tree.token_text(first as u32)),
+                    name: match token.kind {
+                        // Neither has escapes: the name is the text
+                        // (without the `$`).
+                        TokenKind::Bare => Cow::Borrowed(text),
+                        TokenKind::VarSimple => Cow::Borrowed(&text[1..]),
+                        kind => Cow::Owned(piece_value(kind, text)),
+                    },
                     is_var: token.kind.is_variable(),
-                    append: tree.child_token(node, TokenKind::PlusEq).is_some(),
-                    assign: tree.child_token(node, TokenKind::Eq).is_some(),
+                    append,
+                    assign,
                     span: Span::new(file, range.start as u32..range.end as u32),
                     name_span: Span::new(file, name_range.start as u32..name_range.end as u32),
                 });

@@ -51,7 +51,15 @@ fn collect_file(file: FileId, tree: &SyntaxTree, out: &mut Vec<Suppression>) {
         if !token.kind.is_comment() || token.kind == TokenKind::UnterminatedComment {
             continue;
         }
-        let Some(rules) = parse_comment(&crate::context::lossy(&text[token.range()])) else {
+        let comment = &text[token.range()];
+        // Most comments are not suppressions.
+        if !comment
+            .windows(MARKER.len())
+            .any(|w| w == MARKER.as_bytes())
+        {
+            continue;
+        }
+        let Some(rules) = parse_comment(&crate::context::lossy(comment)) else {
             continue;
         };
         let line_start = text[..token.start as usize]

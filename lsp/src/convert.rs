@@ -61,6 +61,14 @@ impl LineIndex {
         let mut starts = vec![0];
         let mut i = 0;
         while i < text.len() {
+            // Eight bytes without a line ending at a time.
+            if let Some(chunk) = text.get(i..i + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+                if !has_byte(word, b'\n') && !has_byte(word, b'\r') {
+                    i += 8;
+                    continue;
+                }
+            }
             match text[i] {
                 b'\n' => starts.push(i as u32 + 1),
                 b'\r' if text.get(i + 1) == Some(&b'\n') => {
@@ -158,6 +166,14 @@ impl LineIndex {
         let end = self.offset(text, range.end, encoding);
         start.min(end)..end.max(start)
     }
+}
+
+/// Whether any of the eight bytes of `word` is `byte`.
+fn has_byte(word: u64, byte: u8) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let x = word ^ (ONES * byte as u64);
+    x.wrapping_sub(ONES) & !x & HIGHS != 0
 }
 
 /// UTF-16 length of bytes; a byte that is not part of valid UTF-8 counts
@@ -643,6 +659,48 @@ pub fn code_actions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_starts_like_a_byte_by_byte_scan() {
+        fn starts(text: &[u8]) -> Vec<u32> {
+            let mut starts = vec![0];
+            let mut i = 0;
+            while i < text.len() {
+                match text[i] {
+                    b'\n' => starts.push(i as u32 + 1),
+                    b'\r' if text.get(i + 1) == Some(&b'\n') => {
+                        i += 1;
+                        starts.push(i as u32 + 1);
+                    }
+                    b'\r' => starts.push(i as u32 + 1),
+                    _ => {}
+                }
+                i += 1;
+            }
+            starts
+        }
+        let alphabet: [&[u8]; 5] = [b"a", b"\n", b"\r", "é".as_bytes(), b"\r\n"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut text = Vec::new();
+            for _ in 0..seed % 40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // Mostly plain text, as in configurations.
+                let piece = if seed % 4 == 0 {
+                    alphabet[(seed >> 8) as usize % 5]
+                } else {
+                    b"a"
+                };
+                text.extend_from_slice(piece);
+            }
+            assert_eq!(LineIndex::new(&text).starts, starts(&text), "{text:?}");
+        }
+    }
 
     fn pos(line: u32, character: u32) -> lsp::Position {
         lsp::Position::new(line, character)

@@ -76,13 +76,15 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if statement.is_var {
             continue;
         }
-        let name = statement.name_str();
-        if name == "name" || name == "jid" {
+        if matches!(&statement.name[..], b"name" | b"jid") {
             continue;
         }
-        let known = params::lookup_with_no_prefix(&name);
+        let known = context.known_param(&statement.name);
+        if known.is_some_and(|(param, _)| param.available_in(context.target)) {
+            continue;
+        }
+        let name = statement.name_str();
         let message = match known {
-            Some((param, _)) if param.available_in(context.target) => continue,
             Some((param, _)) => {
                 let since = param
                     .since

@@ -325,6 +325,20 @@ fn example(param: &params::Param) -> &'static str {
     }
 }
 
+/// Whether [`problems`] can find anything in a value of `param`.
+fn may_be_invalid(param: &params::Param) -> bool {
+    match param.value_type {
+        ValueType::Bool
+        | ValueType::Int
+        | ValueType::Ulong
+        | ValueType::Jailsys
+        | ValueType::Ip4List
+        | ValueType::Ip6List => true,
+        ValueType::String => param.name == "path",
+        ValueType::Struct | ValueType::CommandList | ValueType::List => false,
+    }
+}
+
 /// Every problem of one value: one for a scalar, possibly several for an
 /// address list.
 fn problems(param: &params::Param, name: &str, value: &Value, only: bool) -> Vec<Problem> {
@@ -356,10 +370,13 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let mut found: ByPlace<Problem> = ByPlace::default();
     for jail in context.jails() {
         for param in &jail.jail.params {
-            let name = crate::context::lossy(&param.name);
-            let Some((known, _)) = params::lookup_with_no_prefix(&name) else {
+            let Some((known, _)) = context.known_param(&param.name) else {
                 continue;
             };
+            if !may_be_invalid(known) {
+                continue;
+            }
+            let name = crate::context::lossy(&param.name);
             let values: &[Value] = if known.is_list() {
                 &param.values
             } else {

@@ -77,6 +77,7 @@ struct Slot<'s> {
 
 /// A statement merged into a slot that earlier statements of the same
 /// block (as `key` defines blocks) already created.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Merge {
     /// The statement.
     pub current: usize,
@@ -184,7 +185,7 @@ pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Clone>(
         let by_name = blocks
             .entry((key(statement), statement.is_var))
             .or_insert_with(|| Names::Small(Vec::new()));
-        let name = statement.name.as_slice();
+        let name = &statement.name[..];
         let existing = by_name
             .get(name)
             .or_else(|| find_spelling(name, &mut buffer, |s| by_name.get(s)));
@@ -242,59 +243,55 @@ fn removal(context: &Context<'_>, span: &Span) -> Span {
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let statements = context.statements();
-    merges(
-        statements,
-        |s| (s.file, s.block),
-        |merge| {
-            let Some(earlier) = merge.last_set else {
-                return;
-            };
-            let (first, second) = (&statements[earlier], &statements[merge.current]);
-            // Both spellings of a boolean are JC012's; `name`/`jid` are
-            // JC007's; `.include` is an include on 14+, a plain name on 13.
-            if second.append
-                || first.name != second.name
-                || matches!(first.name.as_slice(), b"name" | b"jid")
-                || first.name.starts_with(b".include")
-            {
-                return;
-            }
-            let name = first.name_str();
-            let (shown, is_list) = if first.is_var {
-                (format!("${name}"), false)
-            } else {
-                let is_list = params::lookup(&name).is_some_and(|p| p.is_list());
-                (name.to_string(), is_list)
-            };
-            let help = if is_list {
-                format!("remove it, or write the later statement with `+=` to keep both values of `{shown}`")
-            } else {
-                format!("remove it; `{shown}` keeps only the later value")
-            };
-            let place = if first.block.is_some() {
-                "in this block"
-            } else {
-                "at top level"
-            };
-            let mut finding = report
-                .finding(
-                    format!("`{shown}` is set again later {place}; this statement has no effect"),
-                    first.span.clone(),
-                )
-                .with_label("overridden")
-                .with_secondary(second.span.clone(), "replaced here")
-                .with_help(help);
-            finding.fix = Some(Fix {
-                title: "remove the overridden statement".to_string(),
-                safe: true,
-                edits: vec![TextEdit {
-                    span: removal(context, &first.span),
-                    new_text: String::new(),
-                }],
-            });
-            report.push(finding);
-        },
-    );
+    for merge in context.block_merges() {
+        let Some(earlier) = merge.last_set else {
+            continue;
+        };
+        let (first, second) = (&statements[earlier], &statements[merge.current]);
+        // Both spellings of a boolean are JC012's; `name`/`jid` are
+        // JC007's; `.include` is an include on 14+, a plain name on 13.
+        if second.append
+            || first.name != second.name
+            || matches!(&first.name[..], b"name" | b"jid")
+            || first.name.starts_with(b".include")
+        {
+            continue;
+        }
+        let name = first.name_str();
+        let (shown, is_list) = if first.is_var {
+            (format!("${name}"), false)
+        } else {
+            let is_list = params::lookup(&name).is_some_and(|p| p.is_list());
+            (name.to_string(), is_list)
+        };
+        let help = if is_list {
+            format!("remove it, or write the later statement with `+=` to keep both values of `{shown}`")
+        } else {
+            format!("remove it; `{shown}` keeps only the later value")
+        };
+        let place = if first.block.is_some() {
+            "in this block"
+        } else {
+            "at top level"
+        };
+        let mut finding = report
+            .finding(
+                format!("`{shown}` is set again later {place}; this statement has no effect"),
+                first.span.clone(),
+            )
+            .with_label("overridden")
+            .with_secondary(second.span.clone(), "replaced here")
+            .with_help(help);
+        finding.fix = Some(Fix {
+            title: "remove the overridden statement".to_string(),
+            safe: true,
+            edits: vec![TextEdit {
+                span: removal(context, &first.span),
+                new_text: String::new(),
+            }],
+        });
+        report.push(finding);
+    }
 }
 
 #[cfg(test)]

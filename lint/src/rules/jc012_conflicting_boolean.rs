@@ -2,13 +2,12 @@
 //! and `allow.nomount`) in one block or section.
 
 use jailconf_parser::diag::Severity;
-use jailconf_parser::params;
 use jailconf_parser::source::FileId;
 use jailconf_parser::syntax::NodeId;
 
-use crate::context::{Context, StatementRef};
+use crate::context::{Context, FilePlace, StatementRef};
 use crate::rule::{Category, Report, Rule};
-use crate::rules::jc011_overridden_assignment::merges;
+use crate::rules::jc011_overridden_assignment::{merges, Merge};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -67,27 +66,23 @@ fn section(context: &Context<'_>, statement: &StatementRef<'_>) -> Section {
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let statements = context.statements();
-    merges(
-        statements,
-        |s| section(context, s),
-        |merge| {
-            let (first, second) = (&statements[merge.previous], &statements[merge.current]);
-            if first.name == second.name || first.is_var {
-                return;
-            }
-            let name = second.name_str();
-            let Some((param, _)) = params::lookup_with_no_prefix(&name) else {
-                return;
-            };
-            if !param.is_bool() {
-                return;
-            }
-            let (old, new) = (first.name_str(), second.name_str());
-            let place = match section(context, second) {
-                Section::Block(..) => "block",
-                Section::Global(_) => "global section",
-            };
-            let finding = report
+    let mut visit = |merge: &Merge| {
+        let (first, second) = (&statements[merge.previous], &statements[merge.current]);
+        if first.name == second.name || first.is_var {
+            return;
+        }
+        let Some((param, _)) = context.known_param(&second.name) else {
+            return;
+        };
+        if !param.is_bool() {
+            return;
+        }
+        let (old, new) = (first.name_str(), second.name_str());
+        let place = match section(context, second) {
+            Section::Block(..) => "block",
+            Section::Global(_) => "global section",
+        };
+        let finding = report
                 .finding(
                     format!("`{old}` and `{new}` are both set in this {place}; `{new}` wins"),
                     second.name_span.clone(),
@@ -97,7 +92,22 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 .with_help(format!(
                     "jail(8) treats them as one parameter and keeps the later statement; remove the `{old}` or the `{new}` statement"
                 ));
-            report.push(finding);
-        },
-    );
+        report.push(finding);
+    };
+    // When every top-level statement is in a top-level file (one no other
+    // file includes), the sections are the blocks JC011 merges statements
+    // in: share its merges.
+    let same_blocks = statements.iter().all(|s| {
+        s.block.is_some()
+            || context.file_place(s.file)
+                == (FilePlace {
+                    root: s.file,
+                    block: None,
+                })
+    });
+    if same_blocks {
+        context.block_merges().iter().for_each(visit);
+    } else {
+        merges(statements, |s| section(context, s), |merge| visit(&merge));
+    }
 }

@@ -94,8 +94,11 @@ fn references(text: &[u8]) -> Vec<Reference> {
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let variables = context.variable_names();
-    let known = |name: &str| variables.contains(name.as_bytes()) || params::lookup(name).is_some();
+    // Built when first needed (few values have a candidate reference).
+    let variables = std::cell::OnceCell::new();
+    let variables = || variables.get_or_init(|| context.variable_names());
+    let known =
+        |name: &str| variables().contains(name.as_bytes()) || params::lookup(name).is_some();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         for token in tree.tokens() {

@@ -71,21 +71,31 @@ fn dotted_name(var: &str, rest: &[u8], known: impl Fn(&str) -> bool) -> Option<(
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let variables = context.variable_names();
-    let known = |name: &str| variables.contains(name.as_bytes()) || params::lookup(name).is_some();
+    // Built when first needed (few values have a candidate reference).
+    let variables = std::cell::OnceCell::new();
+    let variables = || variables.get_or_init(|| context.variable_names());
+    let known =
+        |name: &str| variables().contains(name.as_bytes()) || params::lookup(name).is_some();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         let tokens = tree.tokens();
         // `$a.b = …;` as a statement name is a syntax error (JC001), and a
         // braced name there would define a variable named like the
         // parameter: only values are checked.
-        let names: FastSet<usize> = tree
-            .descendants(tree.root())
-            .filter(|&n| tree.kind(n) == NodeKind::ParamName)
-            .map(|n| tree.token_range(n).start)
-            .collect();
+        // Built when first needed (few references are followed by text).
+        let names: std::cell::OnceCell<FastSet<usize>> = std::cell::OnceCell::new();
+        let is_name = |index: usize| {
+            names
+                .get_or_init(|| {
+                    tree.descendants(tree.root())
+                        .filter(|&n| tree.kind(n) == NodeKind::ParamName)
+                        .map(|n| tree.token_range(n).start)
+                        .collect()
+                })
+                .contains(&index)
+        };
         for (index, token) in tokens.iter().enumerate() {
-            if token.kind != TokenKind::VarSimple || names.contains(&index) {
+            if token.kind != TokenKind::VarSimple {
                 continue;
             }
             let Some(next) = tokens.get(index + 1) else {
@@ -96,7 +106,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     next.kind,
                     TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail
                 );
-            if !continues {
+            if !continues || is_name(index) {
                 continue;
             }
             let var =
@@ -109,7 +119,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             let span = Span::new(file, token.start..end);
             let written = crate::context::lossy(&tree.text()[token.start as usize..end as usize]);
             let suffix = &written[1 + var.len()..];
-            let what = if variables.contains(name.as_bytes()) {
+            let what = if variables().contains(name.as_bytes()) {
                 "variable"
             } else {
                 "parameter"

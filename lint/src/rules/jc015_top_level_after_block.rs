@@ -82,15 +82,23 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Where each parameter or variable is first set inside a block (jail
     // or wildcard): only those slots depend on the global section's
     // position.
-    let mut in_blocks: FastMap<Slot<'_>, Span> = FastMap::default();
-    for statement in context.statements() {
-        let place = context.file_place(statement.file);
-        if statement.block.is_some() || place.block.is_some() {
+    // Built when first needed: most files have no top-level statement
+    // after a block.
+    let in_blocks = std::cell::OnceCell::new();
+    let in_blocks = || {
+        in_blocks.get_or_init(|| {
+            let mut in_blocks: FastMap<Slot<'_>, Span> = FastMap::default();
+            for statement in context.statements() {
+                let place = context.file_place(statement.file);
+                if statement.block.is_some() || place.block.is_some() {
+                    in_blocks
+                        .entry((place.root, statement.is_var, &statement.name[..]))
+                        .or_insert_with(|| statement.name_span.clone());
+                }
+            }
             in_blocks
-                .entry((place.root, statement.is_var, statement.name.as_slice()))
-                .or_insert_with(|| statement.name_span.clone());
-        }
-    }
+        })
+    };
     for (file, source) in context.config.sources.iter() {
         // A file included inside a block has no top level of its own.
         if context.file_place(file).block.is_some() {
@@ -124,7 +132,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     let root = context.file_place(file).root;
                     let Some(also) = std::iter::once(name.clone())
                         .chain(spellings(&name))
-                        .find_map(|n| in_blocks.get(&(root, is_var, n.as_slice())).cloned())
+                        .find_map(|n| in_blocks().get(&(root, is_var, n.as_slice())).cloned())
                     else {
                         continue;
                     };

@@ -2,7 +2,6 @@
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::lexer::TokenKind;
-use jailconf_parser::params;
 use jailconf_parser::source::Span;
 
 use crate::context::Context;
@@ -46,10 +45,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if !statement.append || statement.is_var {
             continue;
         }
-        let name = statement.name_str();
-        let Some((param, _)) = params::lookup_with_no_prefix(&name) else {
+        let Some((param, _)) = context.known_param(&statement.name) else {
             continue;
         };
+        let name = statement.name_str();
         if param.is_list() {
             continue;
         }

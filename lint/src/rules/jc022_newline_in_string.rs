@@ -1,12 +1,10 @@
 //! JC022 `newline-in-string`: a raw line break inside a quoted string.
 
-use std::collections::HashMap;
-
 use jailconf_parser::diag::Severity;
 use jailconf_parser::lexer::TokenKind;
-use jailconf_parser::source::{FileId, Span};
+use jailconf_parser::source::Span;
 
-use crate::commands::hook_side;
+use crate::commands::hook;
 use crate::context::Context;
 use crate::rule::{Category, Report, Rule};
 
@@ -53,6 +51,9 @@ line with `\`."#,
 
 /// The offset of the first unescaped line feed in a quoted piece's text.
 fn raw_newline(text: &[u8]) -> Option<usize> {
+    if !text.contains(&b'\n') {
+        return None;
+    }
     let mut i = 0;
     while i < text.len() {
         match text[i] {
@@ -107,15 +108,15 @@ fn runs_through_sh(inner: &[u8], single_quoted: bool) -> bool {
 }
 
 /// The parameter statements of each file, by start offset.
-fn statements_by_file<'c>(context: &'c Context<'_>) -> HashMap<FileId, Vec<(u32, u32, &'c str)>> {
-    let mut out: HashMap<FileId, Vec<(u32, u32, &'c str)>> = HashMap::new();
+fn statements_by_file(context: &Context<'_>) -> Vec<Vec<(u32, u32, &'static str)>> {
+    let mut out = vec![Vec::new(); context.config.sources.len()];
     for statement in context.statements() {
-        let name = std::str::from_utf8(&statement.name).unwrap_or("");
-        if !statement.is_var && hook_side(name).is_some() {
+        if statement.is_var {
+            continue;
+        }
+        if let Some((name, _)) = hook(&statement.name) {
             let range = &statement.span.range;
-            out.entry(statement.file)
-                .or_default()
-                .push((range.start, range.end, name));
+            out[statement.file.0 as usize].push((range.start, range.end, name));
         }
     }
     out
@@ -126,7 +127,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         let text = tree.text();
-        let hooks = commands.get(&file).map_or(&[][..], Vec::as_slice);
+        let hooks = commands[file.0 as usize].as_slice();
         // The string being read: its start and its first raw newline.
         let mut open: Option<(u32, Option<u32>)> = None;
         // Where the last string with a line break ended.

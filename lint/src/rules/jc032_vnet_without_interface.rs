@@ -3,7 +3,7 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{epair_base, hook_side, runs_opaque, NetAction, Side};
+use crate::commands::{epair_base, runs_opaque, NetAction, Side};
 use crate::context::{Context, JailRef};
 use crate::rule::{Category, Report, Rule};
 
@@ -127,11 +127,7 @@ fn has_interface(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
 /// Whether a host-side hook runs a program whose effect on interfaces is
 /// unknown (a script or a jail manager's helper).
 fn runs_opaque_host_commands(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
-    jail.jail.params.iter().any(|param| {
-        hook_side(&crate::context::lossy(&param.name)) == Some(Side::Host)
-            && param
-                .values
-                .iter()
-                .any(|value| runs_opaque(&context.commands(value)))
-    })
+    context
+        .hook_values(jail)
+        .any(|hook| hook.side == Side::Host && runs_opaque(hook.commands))
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{hook_side, NetAction};
-use crate::context::{Context, JailRef};
+use crate::commands::{program_name, NetAction};
+use crate::context::{Context, HookValue, JailRef};
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -246,36 +246,36 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
             }
         }
     }
-    for param in &jail.jail.params {
-        let hook = crate::context::lossy(&param.name);
-        if hook_side(&hook).is_none() {
-            continue;
-        }
-        for value in &param.values {
-            for words in context.commands(value).iter() {
-                let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
-                if program != "ifconfig" {
-                    continue;
-                }
-                let Some(interface) = words.get(1).filter(|w| !w.starts_with('-')) else {
-                    continue;
+    for HookValue {
+        hook,
+        value,
+        commands,
+        ..
+    } in context.hook_values(jail)
+    {
+        for words in commands.iter() {
+            let program = program_name(&words[0]);
+            if program != "ifconfig" {
+                continue;
+            }
+            let Some(interface) = words.get(1).filter(|w| !w.starts_with('-')) else {
+                continue;
+            };
+            push(
+                interface,
+                value.span.clone(),
+                &|| format!("used in `{hook}`"),
+                &|| Kind::Written,
+            );
+            for pair in words[2..].windows(2) {
+                let label = || match &*pair[0] {
+                    "name" => format!("a new name given in `{hook}`"),
+                    _ => format!("a bridge member in `{hook}`"),
                 };
-                push(
-                    interface,
-                    value.span.clone(),
-                    &|| format!("used in `{hook}`"),
-                    &|| Kind::Written,
-                );
-                for pair in words[2..].windows(2) {
-                    let label = || match &*pair[0] {
-                        "name" => format!("a new name given in `{hook}`"),
-                        _ => format!("a bridge member in `{hook}`"),
-                    };
-                    if !matches!(&*pair[0], "name" | "addm" | "deletem") {
-                        continue;
-                    }
-                    push(&pair[1], value.span.clone(), &label, &|| Kind::Written);
+                if !matches!(&*pair[0], "name" | "addm" | "deletem") {
+                    continue;
                 }
+                push(&pair[1], value.span.clone(), &label, &|| Kind::Written);
             }
         }
     }

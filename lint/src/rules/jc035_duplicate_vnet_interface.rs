@@ -1,13 +1,14 @@
 //! JC035 `duplicate-vnet-interface`: two jails use the same epair or
 //! `vnet.interface`.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::Context;
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -41,11 +42,14 @@ Give every jail its own epair number (`$id`) or interface."#,
     check,
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
     // Interface (an epair by its pair name) -> first use per jail.
-    let mut uses: BTreeMap<String, Vec<(usize, Span)>> = BTreeMap::new();
-    let mut record = |name: &str, jail: usize, span: Span| {
-        let key = epair_base(name).unwrap_or(name).to_string();
+    let mut uses: FastMap<Cow<'c, str>, Vec<(usize, Span)>> = FastMap::default();
+    let mut record = |name: Cow<'c, str>, jail: usize, span: Span| {
+        let key = match name {
+            Cow::Borrowed(name) => Cow::Borrowed(epair_base(name).unwrap_or(name)),
+            Cow::Owned(name) => Cow::Owned(epair_base(&name).unwrap_or(&name).to_string()),
+        };
         let entry = uses.entry(key).or_default();
         if !entry.iter().any(|(j, _)| *j == jail) {
             entry.push((jail, span));
@@ -54,20 +58,23 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     for jail in context.jails() {
         for value in jail.values("vnet.interface") {
             if let Some(span) = value.span.clone() {
-                record(&crate::context::lossy(&value.text), jail.index, span);
+                record(crate::context::lossy(&value.text), jail.index, span);
             }
         }
         for action in &context.net(jail).actions {
             if let (NetAction::Create(name), Side::Host) = (&action.action, action.side) {
                 if epair_base(name).is_some() {
-                    record(name, jail.index, action.span.clone());
+                    record(Cow::Borrowed(name), jail.index, action.span.clone());
                 }
             }
         }
     }
-    let mut found: Vec<(String, Vec<(usize, Span)>)> =
-        uses.into_iter().filter(|(_, u)| u.len() > 1).collect();
-    found.sort_by_key(|(_, u)| (u[1].1.file, u[1].1.range.start));
+    let mut found: Vec<_> = uses.into_iter().filter(|(_, u)| u.len() > 1).collect();
+    // By the second use, then by interface.
+    found.sort_by(|(a, u), (b, v)| {
+        let (u, v) = (&u[1].1, &v[1].1);
+        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
+    });
     let jails = context.jails();
     for (interface, uses) in found {
         let (first_jail, first_span) = &uses[0];

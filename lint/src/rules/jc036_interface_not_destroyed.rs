@@ -1,13 +1,14 @@
 //! JC036 `interface-not-destroyed`: an interface created by a host hook
 //! before the jail starts and never destroyed when it stops.
 
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
-use crate::commands::{epair_base, hook_side, runs_opaque, NetAction, Side};
-use crate::context::{Context, JailRef};
+use crate::commands::{epair_base, program_name, runs_opaque, NetAction, Side};
+use crate::context::{Context, HookAction, JailRef};
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -65,11 +66,32 @@ struct Created {
     /// What is shown: `epair60`, `bridge7`, `e0a_web`/`e0b_web`…
     shown: String,
     /// The hook.
-    hook: String,
+    hook: &'static str,
     /// The command.
     span: Span,
     /// What destroys it.
     fix: String,
+}
+
+/// What destroys something created: a prefix (`jib:`, `jng:` or none) and
+/// a name (the epair pair, the interface, the jib or jng name). Two keys
+/// are the same when the prefix and name written together are.
+#[derive(Clone, Debug)]
+struct Key<'n>(&'static str, Cow<'n, str>);
+
+impl Key<'_> {
+    fn same(&self, other: &Key<'_>) -> bool {
+        self.0.len() + self.1.len() == other.0.len() + other.1.len()
+            && self
+                .0
+                .bytes()
+                .chain(self.1.bytes())
+                .eq(other.0.bytes().chain(other.1.bytes()))
+    }
+
+    fn text(&self) -> String {
+        format!("{}{}", self.0, self.1)
+    }
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
@@ -82,15 +104,19 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // The jails already listed at each place and key.
     let mut listed: crate::hash::FastSet<((u32, u32), String, std::borrow::Cow<'_, str>)> =
         crate::hash::FastSet::default();
+    let mut destroyed = Vec::new();
     for jail in context.jails() {
         if stops_with_script(context, jail) {
             continue;
         }
-        let destroyed = destroyed(context, jail);
-        for (key, created) in created(context, jail) {
-            if destroyed.contains(&key) {
+        destroyed.clear();
+        destroyed_by(context, jail, &mut destroyed);
+        for (key, action) in created(context, jail) {
+            if destroyed.iter().any(|d| key.same(d)) {
                 continue;
             }
+            let created = describe(&key, action);
+            let key = key.text();
             let place = (created.span.file.0, created.span.range.start);
             let name = jail.name();
             let new = listed.insert((place, key.clone(), name.clone()));
@@ -126,64 +152,63 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
 
 /// Whether a hook run at stop calls a script that may destroy things.
 fn stops_with_script(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
-    AT_STOP.iter().any(|hook| {
-        hook_side(hook) == Some(Side::Host)
-            && jail
-                .values(hook)
-                .iter()
-                .any(|v| runs_opaque(&context.commands(v)))
+    context.hook_values(jail).any(|hook| {
+        hook.side == Side::Host && AT_STOP.contains(&hook.hook) && runs_opaque(hook.commands)
     })
 }
 
-/// What the jail's hooks create before it starts, keyed by what destroys
-/// it (the epair pair, the interface, `jib:NAME`, `jng:NAME`).
-fn created(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<(String, Created)> {
+/// What the jail's hooks create before it starts, with what destroys it.
+fn created<'n>(context: &'n Context<'_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'n HookAction)> {
     let mut out = Vec::new();
     for action in &context.net(jail).actions {
-        if action.side != Side::Host || !BEFORE_START.contains(&action.hook.as_str()) {
+        if action.side != Side::Host || !BEFORE_START.contains(&action.hook) {
             continue;
         }
-        let (key, shown, fix) = match &action.action {
-            NetAction::Create(name) if !action.action.created_interfaces().is_empty() => {
-                if guarded(jail, &action.hook, &action.span) {
+        let key = match &action.action {
+            NetAction::Create(name) if action.action.creates_interfaces() => {
+                if guarded(jail, action.hook, &action.span) {
                     continue;
                 }
-                match epair_base(name) {
-                    Some(base) => (
-                        base.to_string(),
-                        format!("epair `{base}`"),
-                        format!("ifconfig {base}a destroy"),
-                    ),
-                    None => (
-                        name.clone(),
-                        format!("interface `{name}`"),
-                        format!("ifconfig {name} destroy"),
-                    ),
-                }
+                Key("", Cow::Borrowed(epair_base(name).unwrap_or(name)))
             }
-            NetAction::Jib { name, .. } => (
-                format!("jib:{name}"),
-                format!("the epair `e0a_{name}`/`e0b_{name}` of `jib addm {name}`"),
-                format!("jib destroy {name}"),
-            ),
-            NetAction::Jng { name, .. } => (
-                format!("jng:{name}"),
-                format!("the interface `ng0_{name}` of `jng bridge {name}`"),
-                format!("jng shutdown {name}"),
-            ),
+            NetAction::Jib { name, .. } => Key("jib:", Cow::Borrowed(name.as_str())),
+            NetAction::Jng { name, .. } => Key("jng:", Cow::Borrowed(name.as_str())),
             _ => continue,
         };
-        out.push((
-            key,
-            Created {
-                shown,
-                hook: action.hook.clone(),
-                span: action.span.clone(),
-                fix,
-            },
-        ));
+        out.push((key, action));
     }
     out
+}
+
+/// How a finding shows what `action` created.
+fn describe(key: &Key<'_>, action: &HookAction) -> Created {
+    let name = &key.1;
+    let (shown, fix) = match &action.action {
+        NetAction::Create(created) => match epair_base(created) {
+            Some(base) => (
+                format!("epair `{base}`"),
+                format!("ifconfig {base}a destroy"),
+            ),
+            None => (
+                format!("interface `{name}`"),
+                format!("ifconfig {name} destroy"),
+            ),
+        },
+        NetAction::Jib { .. } => (
+            format!("the epair `e0a_{name}`/`e0b_{name}` of `jib addm {name}`"),
+            format!("jib destroy {name}"),
+        ),
+        _ => (
+            format!("the interface `ng0_{name}` of `jng bridge {name}`"),
+            format!("jng shutdown {name}"),
+        ),
+    };
+    Created {
+        shown,
+        hook: action.hook,
+        span: action.span.clone(),
+        fix,
+    }
 }
 
 /// Whether the command at `span` in `hook` tolerates failure (`||`), as an
@@ -195,27 +220,30 @@ fn guarded(jail: &JailRef<'_>, hook: &str, span: &Span) -> bool {
         .any(|v| v.text.windows(2).any(|w| w == b"||"))
 }
 
-/// What the jail's stop hooks destroy, keyed as in [`created`].
-fn destroyed(context: &Context<'_>, jail: &JailRef<'_>) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// Adds what the jail's stop hooks destroy to `out`, keyed as in
+/// [`created`].
+fn destroyed_by<'n>(context: &'n Context<'_>, jail: &JailRef<'_>, out: &mut Vec<Key<'n>>) {
     for action in &context.net(jail).actions {
         if let NetAction::Destroy(name) = &action.action {
-            if AT_STOP.contains(&action.hook.as_str()) {
-                out.insert(epair_base(name).unwrap_or(name).to_string());
+            if AT_STOP.contains(&action.hook) {
+                out.push(Key("", Cow::Borrowed(epair_base(name).unwrap_or(name))));
             }
         }
     }
-    for hook in AT_STOP {
-        for value in jail.values(hook) {
-            for words in context.commands(value).iter() {
-                let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
-                match (program, words.get(1).map(AsRef::as_ref), words.get(2)) {
-                    ("jib", Some("destroy"), Some(name)) => out.insert(format!("jib:{name}")),
-                    ("jng", Some("shutdown"), Some(name)) => out.insert(format!("jng:{name}")),
-                    _ => continue,
-                };
+    for hook in context.hook_values(jail) {
+        if !AT_STOP.contains(&hook.hook) {
+            continue;
+        }
+        for words in hook.commands.iter() {
+            let program = program_name(&words[0]);
+            let prefix = match (program, words.get(1).map(AsRef::as_ref)) {
+                ("jib", Some("destroy")) => "jib:",
+                ("jng", Some("shutdown")) => "jng:",
+                _ => continue,
+            };
+            if let Some(name) = words.get(2) {
+                out.push(Key(prefix, Cow::Borrowed(name.as_ref())));
             }
         }
     }
-    out
 }

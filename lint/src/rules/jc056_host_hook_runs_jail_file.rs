@@ -5,8 +5,8 @@ use jailconf_parser::diag::Severity;
 
 use std::borrow::Cow;
 
-use crate::commands::{hook_side, split_commands, Side};
-use crate::context::{ByPlace, Context};
+use crate::commands::{program_name, split_commands, Commands, Side};
+use crate::context::{ByPlace, Context, HookValue};
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -55,10 +55,6 @@ const WRAPPERS: &[&str] = &["env", "exec", "nohup", "command"];
 /// How deep `sh -c '…'` is followed.
 const MAX_DEPTH: u8 = 3;
 
-fn basename(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
-}
-
 fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {
         !name.is_empty()
@@ -71,18 +67,17 @@ fn is_assignment(word: &str) -> bool {
 /// the script given to a shell, a file sourced with `.` or `source`, and
 /// the program `chroot` runs (under its new root).
 fn executed_files(command: &str, depth: u8, out: &mut Vec<String>) {
-    executed_files_of(&split_commands(command), depth, out);
+    executed_files_of(split_commands(command).all(), depth, out);
 }
 
-/// [`executed_files`] for a command string already split by
-/// [`simple_commands`].
-fn executed_files_of(commands: &[Vec<Cow<'_, str>>], depth: u8, out: &mut Vec<String>) {
-    for words in commands {
-        let mut rest = words.as_slice();
+/// [`executed_files`] for a command string already split.
+fn executed_files_of(commands: Commands<'_, '_>, depth: u8, out: &mut Vec<String>) {
+    for words in commands.iter() {
+        let mut rest = words;
         while let Some(word) = rest.first() {
             if is_assignment(word) {
                 rest = &rest[1..];
-            } else if WRAPPERS.contains(&basename(word)) {
+            } else if WRAPPERS.contains(&program_name(word)) {
                 rest = &rest[1..];
                 while rest.first().is_some_and(|w| w.starts_with('-')) {
                     rest = &rest[1..];
@@ -95,7 +90,7 @@ fn executed_files_of(commands: &[Vec<Cow<'_, str>>], depth: u8, out: &mut Vec<St
             continue;
         };
         out.push(program.to_string());
-        match basename(program) {
+        match program_name(program) {
             "." | "source" => out.extend(args.first().map(|a| a.to_string())),
             "chroot" => chroot_program(args, out),
             name if SHELLS.contains(&name) => shell_operand(args, depth, out),
@@ -177,33 +172,40 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if !root.starts_with('/') || root == "/" {
             continue;
         }
-        for param in &jail.jail.params {
-            let hook = crate::context::lossy(&param.name);
-            if hook_side(&hook) != Some(Side::Host) {
+        let mut files = Vec::new();
+        for HookValue {
+            hook,
+            side,
+            value,
+            commands,
+        } in context.hook_values(jail)
+        {
+            if side != Side::Host {
                 continue;
             }
-            for value in &param.values {
-                let Some(span) = value.span.clone() else {
+            let Some(span) = value.span.clone() else {
+                continue;
+            };
+            executed_files_of(commands, 0, &mut files);
+            for file in files.drain(..) {
+                // Only an absolute path can be under the root.
+                if !file.starts_with('/') {
+                    continue;
+                }
+                let file = normalize(&file);
+                let Some(inside) = file
+                    .strip_prefix(root.as_str())
+                    .filter(|rest| rest.starts_with('/'))
+                else {
                     continue;
                 };
-                let mut files = Vec::new();
-                executed_files_of(&context.commands(value), 0, &mut files);
-                for file in files {
-                    let file = normalize(&file);
-                    let Some(inside) = file
-                        .strip_prefix(root.as_str())
-                        .filter(|rest| rest.starts_with('/'))
-                    else {
-                        continue;
-                    };
-                    let key = format!("{hook} {inside}");
-                    found.add(
-                        span.clone(),
-                        key,
-                        jail,
-                        (hook.to_string(), file.clone(), inside.to_string()),
-                    );
-                }
+                let key = format!("{hook} {inside}");
+                found.add(
+                    span.clone(),
+                    key,
+                    jail,
+                    (hook.to_string(), file.clone(), inside.to_string()),
+                );
             }
         }
     }

@@ -1,6 +1,7 @@
 //! JC057 `shared-console-log`: two jails write to the same
 //! `exec.consolelog` file.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use jailconf_parser::diag::Severity;
@@ -8,6 +9,7 @@ use jailconf_parser::source::Span;
 
 use super::list;
 use crate::context::Context;
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -50,24 +52,30 @@ Give each jail its own file, e.g. in the global section:
 const MAX_SECONDARY: usize = 5;
 
 /// Collapses repeated `/`.
-fn normalize(path: &str) -> String {
+fn normalize(path: &str) -> Cow<'_, str> {
+    if !path.contains("//") {
+        return Cow::Borrowed(path);
+    }
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         if !(c == '/' && out.ends_with('/')) {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // File -> the jails using it, with the value each was set by.
-    let mut by_file: HashMap<String, Vec<(usize, Span)>> = HashMap::new();
+    let mut by_file: FastMap<Cow<'_, str>, Vec<(usize, Span)>> = FastMap::default();
     for jail in context.jails() {
         let Some(value) = jail.last_value("exec.consolelog") else {
             continue;
         };
-        let file = normalize(crate::context::lossy(&value.text).trim());
+        let file = match crate::context::lossy(&value.text) {
+            Cow::Borrowed(text) => normalize(text.trim()),
+            Cow::Owned(text) => Cow::Owned(normalize(text.trim()).into_owned()),
+        };
         if file.is_empty() || file.starts_with("/dev/") {
             continue;
         }
@@ -82,11 +90,11 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     }
     // A jail defined twice (JC010) does not share with itself.
     let jails = context.jails();
-    for uses in by_file.values_mut() {
+    for uses in by_file.values_mut().filter(|uses| uses.len() > 1) {
         let mut seen = HashSet::new();
         uses.retain(|(j, _)| seen.insert(jails[*j].jail.name.as_slice()));
     }
-    let mut shared: Vec<(String, Vec<(usize, Span)>)> = by_file
+    let mut shared: Vec<_> = by_file
         .into_iter()
         .filter(|(_, uses)| uses.len() > 1)
         .collect();

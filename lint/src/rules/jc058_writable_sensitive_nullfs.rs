@@ -3,8 +3,8 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::commands::{hook_side, Side};
-use crate::context::{ByPlace, Context};
+use crate::commands::{program_name, Commands, Side};
+use crate::context::{ByPlace, Context, HookValue};
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -153,15 +153,14 @@ fn fstab_mount(line: &str) -> Option<NullMount> {
 /// `mount [-rw…] -t nullfs [-o opts] SOURCE TARGET` or `mount_nullfs`.
 #[cfg(test)]
 fn command_mounts(command: &str) -> Vec<NullMount> {
-    command_mounts_of(&crate::commands::split_commands(command))
+    command_mounts_of(crate::commands::split_commands(command).all())
 }
 
-/// [`command_mounts`] for a command string already split by
-/// [`simple_commands`](crate::commands::simple_commands).
-fn command_mounts_of(commands: &[Vec<std::borrow::Cow<'_, str>>]) -> Vec<NullMount> {
+/// [`command_mounts`] for a command string already split.
+fn command_mounts_of(commands: Commands<'_, '_>) -> Vec<NullMount> {
     let mut out = Vec::new();
-    for words in commands {
-        let program = words[0].rsplit('/').next().unwrap_or(&words[0]);
+    for words in commands.iter() {
+        let program = program_name(&words[0]);
         let mut nullfs = program == "mount_nullfs";
         if !nullfs && program != "mount" {
             continue;
@@ -214,9 +213,14 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Key: the host directory; data: where it is mounted and by what.
     let mut found = ByPlace::default();
     for jail in context.jails() {
-        let root = jail
-            .last_value("path")
-            .map(|p| normalize(&crate::context::lossy(&p.text)));
+        // Only needed for a sensitive mount (rare).
+        let root = std::cell::OnceCell::new();
+        let root = || {
+            root.get_or_init(|| {
+                jail.last_value("path")
+                    .map(|p| normalize(&crate::context::lossy(&p.text)))
+            })
+        };
         let mut consider = |mount: NullMount, span, hook: Option<String>| {
             let source = normalize(&mount.source);
             let target = normalize(&mount.target);
@@ -224,7 +228,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             if !source.starts_with('/') || !is_sensitive(&source) {
                 return;
             }
-            if root
+            if root()
                 .as_ref()
                 .is_some_and(|r| r != "/" && !within(&target, r))
             {
@@ -240,18 +244,21 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 consider(mount, span, None);
             }
         }
-        for param in &jail.jail.params {
-            let hook = crate::context::lossy(&param.name);
-            if hook_side(&hook) != Some(Side::Host) {
+        for HookValue {
+            hook,
+            side,
+            value,
+            commands,
+        } in context.hook_values(jail)
+        {
+            if side != Side::Host {
                 continue;
             }
-            for value in &param.values {
-                let Some(span) = value.span.clone() else {
-                    continue;
-                };
-                for mount in command_mounts_of(&context.commands(value)) {
-                    consider(mount, span.clone(), Some(hook.to_string()));
-                }
+            let Some(span) = value.span.clone() else {
+                continue;
+            };
+            for mount in command_mounts_of(commands) {
+                consider(mount, span.clone(), Some(hook.to_string()));
             }
         }
     }

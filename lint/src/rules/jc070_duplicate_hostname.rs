@@ -1,11 +1,13 @@
 //! JC070 `duplicate-hostname`: two jails with the same `host.hostname`.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use crate::context::Context;
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -43,13 +45,20 @@ in a global section."#,
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Normalised hostname -> (jail name, hostname as written, span).
-    let mut by_name: HashMap<String, Vec<(String, String, Span)>> = HashMap::new();
+    type Uses<'n> = Vec<(Cow<'n, str>, Cow<'n, str>, Span)>;
+    let mut by_name: FastMap<Cow<'_, str>, Uses<'_>> = FastMap::default();
     for jail in context.jails() {
         let Some(value) = jail.last_value("host.hostname") else {
             continue;
         };
-        let hostname = crate::context::lossy(&value.text).into_owned();
-        let key = hostname.trim_end_matches('.').to_ascii_lowercase();
+        let hostname = crate::context::lossy(&value.text);
+        let trimmed = hostname.trim_end_matches('.');
+        let key = match &hostname {
+            Cow::Borrowed(text) if !text.bytes().any(|b| b.is_ascii_uppercase()) => {
+                Cow::Borrowed(text.trim_end_matches('.'))
+            }
+            _ => Cow::Owned(trimmed.to_ascii_lowercase()),
+        };
         let Some(span) = value
             .span
             .clone()
@@ -61,13 +70,12 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             continue;
         }
         let uses = by_name.entry(key).or_default();
-        let name = jail.name().into_owned();
+        let name = jail.name();
         if !uses.iter().any(|(j, _, _)| *j == name) {
             uses.push((name, hostname, span));
         }
     }
-    let mut groups: Vec<Vec<(String, String, Span)>> =
-        by_name.into_values().filter(|u| u.len() > 1).collect();
+    let mut groups: Vec<Uses<'_>> = by_name.into_values().filter(|u| u.len() > 1).collect();
     groups.sort_by_key(|u| (u[1].2.file, u[1].2.range.start));
     for uses in groups {
         let names: Vec<String> = uses.iter().map(|(j, _, _)| format!("`{j}`")).collect();
