@@ -691,7 +691,7 @@ mod tests {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 // Mostly plain text, as in configurations.
-                let piece = if seed % 4 == 0 {
+                let piece = if seed.is_multiple_of(4) {
                     alphabet[(seed >> 8) as usize % 5]
                 } else {
                     b"a"
