@@ -6,6 +6,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use jailconf::{cli, commands, render};
 
+/// mimalloc rather than the system allocator: loading a large
+/// configuration makes many small allocations, which mimalloc serves
+/// faster and with fewer page faults. The parser bench uses it too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let args = match cli::Cli::try_parse_from(&argv) {

@@ -8,6 +8,9 @@
 //!
 //! and `load` on 50,000 jails, to check that it scales linearly.
 //!
+//! The bench runs with mimalloc as its global allocator, like the shipped
+//! binaries (`jailconf`, `jailfmt`), so that it measures what users run.
+//!
 //! ```sh
 //! cargo bench -p jailconf-parser
 //! ```
@@ -20,6 +23,10 @@ use jailconf_parser::{dump, lexer, parser, Config, MainFile, NoFiles, Target};
 
 #[path = "../../fixtures/large/vnet.rs"]
 mod vnet;
+
+/// The allocator of the shipped binaries (see `src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Parses and evaluates `text` as `big.conf`.
 fn load(text: Vec<u8>) -> Config {

@@ -169,6 +169,13 @@ pub const MAX_INPUT: usize = u32::MAX as usize - 1;
 /// Inputs larger than [`MAX_INPUT`] are cut there; callers check the size
 /// first and report it.
 pub fn lex(input: &[u8], target: Target) -> Vec<Token> {
+    lex_reporting(input, target).0
+}
+
+/// [`lex`], and whether any token is a lexical error
+/// ([`TokenKind::is_lex_error`]), so that the parser does not have to
+/// look through all the tokens for them.
+pub(crate) fn lex_reporting(input: &[u8], target: Target) -> (Vec<Token>, bool) {
     let input = &input[..input.len().min(MAX_INPUT)];
     let mut lexer = Lexer {
         input,
@@ -179,9 +186,10 @@ pub fn lex(input: &[u8], target: Target) -> Vec<Token> {
         cr_is_space: target.new_grammar(),
         // Configurations average four to six bytes a token.
         tokens: Vec::with_capacity(input.len() / 3 + 16),
+        lex_errors: false,
     };
     lexer.run();
-    lexer.tokens
+    (lexer.tokens, lexer.lex_errors)
 }
 
 struct Lexer<'a> {
@@ -195,6 +203,8 @@ struct Lexer<'a> {
     dq_end: usize,
     cr_is_space: bool,
     tokens: Vec<Token>,
+    /// Whether a lexical error token was pushed.
+    lex_errors: bool,
 }
 
 /// Characters of a bare word.
@@ -443,6 +453,7 @@ impl Lexer<'_> {
             }
             false
         };
+        self.lex_errors |= kind.is_lex_error();
         let start = self.pos;
         self.pos += len;
         self.tokens.push(Token {

@@ -65,7 +65,7 @@ pub fn parse(text: &[u8], target: Target) -> Parse {
 
 /// Like [`parse`], taking ownership of the text (no copy).
 pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
-    let tokens = lexer::lex(&text, target);
+    let (tokens, lex_errors) = lexer::lex_reporting(&text, target);
     let mut parser = Parser {
         text: &text,
         tokens: &tokens,
@@ -77,7 +77,9 @@ pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
         statement_start: 0,
         line_starts: std::cell::OnceCell::new(),
     };
-    parser.lexical_errors();
+    if lex_errors {
+        parser.lexical_errors();
+    }
     parser.file();
     let mut errors = parser.errors;
     let builder = parser.builder;

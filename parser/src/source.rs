@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use crate::lexer::{splat, zero_bytes};
 use crate::parser::Parse;
@@ -40,59 +41,86 @@ pub struct LineCol {
 }
 
 /// Offsets of line starts, for converting byte offsets to lines.
+///
+/// The index of a file in [`Sources`] is built on first use: loading a
+/// configuration that reports nothing never needs it.
 #[derive(Clone, Debug, Default)]
 pub struct LineIndex {
-    starts: Vec<u32>,
+    /// The text to index on first use (`None`: the empty text).
+    text: Option<Arc<Vec<u8>>>,
+    starts: OnceLock<Vec<u32>>,
 }
 
 impl LineIndex {
     /// Indexes `text` (lines end at `\n`; a CR before it is part of the line).
     pub fn new(text: &[u8]) -> Self {
-        // Lines of configuration files are rarely shorter than this.
-        let mut starts = Vec::with_capacity(text.len() / 24 + 1);
-        starts.push(0);
-        // Eight bytes at a time: the high bit of each byte of `newlines` is
-        // set exactly where the byte is a newline.
-        let mut words = text.chunks_exact(8);
-        for (index, word) in words.by_ref().enumerate() {
-            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            let mut newlines = zero_bytes(word ^ splat(b'\n'));
-            while newlines != 0 {
-                let offset = index * 8 + newlines.trailing_zeros() as usize / 8;
-                starts.push(offset as u32 + 1);
-                newlines &= newlines - 1;
-            }
+        LineIndex {
+            text: None,
+            starts: OnceLock::from(line_starts(text)),
         }
-        let tail = text.len() - words.remainder().len();
-        starts.extend(
-            words
-                .remainder()
-                .iter()
-                .enumerate()
-                .filter(|(_, &b)| b == b'\n')
-                .map(|(i, _)| (tail + i) as u32 + 1),
-        );
-        LineIndex { starts }
+    }
+
+    /// An index of `text` built on first use.
+    fn lazy(text: Arc<Vec<u8>>) -> Self {
+        LineIndex {
+            text: Some(text),
+            starts: OnceLock::new(),
+        }
+    }
+
+    fn starts(&self) -> &[u32] {
+        self.starts
+            .get_or_init(|| line_starts(self.text.as_deref().map_or(&[], |text| text)))
     }
 
     /// Line and byte column of `offset`.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        let line = self.starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let starts = self.starts();
+        let line = starts.partition_point(|&s| s <= offset).max(1) - 1;
         LineCol {
             line: line as u32 + 1,
-            column: offset - self.starts[line] + 1,
+            column: offset - starts[line] + 1,
         }
     }
 
     /// Byte offset where the 0-based `line` starts, if it exists.
     pub fn line_start(&self, line: usize) -> Option<u32> {
-        self.starts.get(line).copied()
+        self.starts().get(line).copied()
     }
 
     /// Number of lines.
     pub fn line_count(&self) -> usize {
-        self.starts.len()
+        self.starts().len()
     }
+}
+
+/// The offsets where the lines of `text` start.
+fn line_starts(text: &[u8]) -> Vec<u32> {
+    // Lines of configuration files are rarely shorter than this.
+    let mut starts = Vec::with_capacity(text.len() / 24 + 1);
+    starts.push(0);
+    // Eight bytes at a time: the high bit of each byte of `newlines` is
+    // set exactly where the byte is a newline.
+    let mut words = text.chunks_exact(8);
+    for (index, word) in words.by_ref().enumerate() {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let mut newlines = zero_bytes(word ^ splat(b'\n'));
+        while newlines != 0 {
+            let offset = index * 8 + newlines.trailing_zeros() as usize / 8;
+            starts.push(offset as u32 + 1);
+            newlines &= newlines - 1;
+        }
+    }
+    let tail = text.len() - words.remainder().len();
+    starts.extend(
+        words
+            .remainder()
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .map(|(i, _)| (tail + i) as u32 + 1),
+    );
+    starts
 }
 
 /// One file of a configuration.
@@ -105,7 +133,7 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The parse of the file (which holds its text).
     pub parse: Parse,
-    /// Line starts.
+    /// Line starts (indexed on first use).
     pub lines: LineIndex,
 }
 
@@ -130,7 +158,7 @@ impl Sources {
 
     /// Adds a parsed file and returns its id.
     pub fn add(&mut self, name: String, path: PathBuf, parse: Parse) -> FileId {
-        let lines = LineIndex::new(parse.tree.text());
+        let lines = LineIndex::lazy(Arc::clone(&parse.tree.text));
         self.files.push(SourceFile {
             name,
             path,
@@ -203,7 +231,9 @@ mod tests {
             let expected: Vec<u32> = std::iter::once(0)
                 .chain((0..len).filter(|&i| text[i] == b'\n').map(|i| i as u32 + 1))
                 .collect();
-            assert_eq!(LineIndex::new(text).starts, expected);
+            assert_eq!(LineIndex::new(text).starts(), expected);
+            let lazy = LineIndex::lazy(Arc::new(text.to_vec()));
+            assert_eq!(lazy.starts(), expected);
         }
     }
 }

@@ -6,6 +6,7 @@
 //! the tree always reproduces its input byte for byte.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::lexer::{Token, TokenKind};
 
@@ -51,7 +52,8 @@ pub(crate) struct NodeData {
 /// A parsed file: its text, tokens and nodes.
 #[derive(Clone, Debug)]
 pub struct SyntaxTree {
-    pub(crate) text: Vec<u8>,
+    /// Shared with the file's lazily built [`LineIndex`](crate::source::LineIndex).
+    pub(crate) text: Arc<Vec<u8>>,
     pub(crate) tokens: Vec<Token>,
     pub(crate) nodes: Vec<NodeData>,
     /// The kind of each node, by index.
@@ -337,7 +339,7 @@ impl TreeBuilder {
             self.finish(end);
         }
         SyntaxTree {
-            text,
+            text: Arc::new(text),
             tokens,
             nodes: self.nodes,
             kinds: self.kinds,
