@@ -12,7 +12,8 @@
 //!   is about (loading the configuration, `Config::load`, excluded).
 //!
 //! Each routine returns what it built, so that freeing it (which the CLI
-//! never does: it exits) is not measured.
+//! never does: it exits) is not measured. The bench runs with mimalloc as
+//! its global allocator, like the shipped `jailconf` binary.
 //!
 //! ```sh
 //! cargo bench -p jailconf-apply
@@ -33,6 +34,10 @@ use jailconf_parser::{MainFile, NoFiles, Target};
 
 #[path = "../../fixtures/large/vnet.rs"]
 mod vnet;
+
+/// The allocator of the shipped binaries (see `src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const JAILS: usize = 5_000;
 
