@@ -413,12 +413,17 @@ impl<'a> Context<'a> {
 
     /// The network picture of a jail.
     pub fn net(&self, jail: &JailRef<'_>) -> &JailNet {
-        &self.net.get_or_init(|| {
+        &self.nets()[jail.index]
+    }
+
+    /// The network picture of every jail, in order.
+    pub(crate) fn nets(&self) -> &[JailNet] {
+        self.net.get_or_init(|| {
             self.jails
                 .iter()
                 .map(|jail| JailNet::build(self, jail))
                 .collect()
-        })[jail.index]
+        })
     }
 
     /// The commands of every hook value, split once.

@@ -15,9 +15,11 @@ pub(crate) mod hash;
 pub mod rc_conf;
 pub mod rule;
 pub mod rules;
+mod schedule;
 pub mod suppress;
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 
 use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::settings::{LintSettings, SeverityOverride};
@@ -40,6 +42,10 @@ pub struct LintOptions {
     pub severity: BTreeMap<String, SeverityOverride>,
     /// Report warnings as errors.
     pub warn_as_error: bool,
+    /// How many threads run the rules; `None`: one per available core
+    /// (at most eight) for a large configuration, the calling thread
+    /// alone for a small one. The findings are the same either way.
+    pub workers: Option<NonZeroUsize>,
 }
 
 impl LintOptions {
@@ -50,6 +56,7 @@ impl LintOptions {
             ignore: settings.ignore.clone(),
             severity: settings.severity.clone(),
             warn_as_error: false,
+            workers: None,
         }
     }
 
@@ -106,18 +113,26 @@ pub fn find_rule(key: &str) -> Option<&'static Rule> {
 /// top-level files, see [`Config::load_many`]), with optional host facts.
 pub fn lint(config: &Config, facts: &HostFacts, options: &LintOptions) -> Vec<Diagnostic> {
     let context = Context::new(config, facts);
-    let mut findings = Vec::new();
-    for rule in rules::ALL.iter().copied() {
-        if !options.enabled(rule) || (rule.needs_host_facts && facts.is_empty()) {
-            continue;
-        }
+    let rules: Vec<&'static Rule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|rule| options.enabled(rule) && !(rule.needs_host_facts && facts.is_empty()))
+        .collect();
+    let workers = options
+        .workers
+        .map_or_else(|| schedule::default_workers(config), NonZeroUsize::get);
+    let schedule::Outcome {
+        findings: per_rule,
+        suppressions,
+    } = schedule::run(&context, &rules, workers);
+    let mut findings = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    for (rule, found) in rules.iter().zip(per_rule) {
         let start = findings.len();
-        (rule.check)(&context, &mut Report::new(rule, &mut findings));
+        findings.extend(found);
         for finding in &mut findings[start..] {
             finding.severity = options.severity(rule, finding.severity);
         }
     }
-    let suppressions = suppress::collect(config);
     let mut used = vec![false; suppressions.len()];
     findings.retain(|finding| {
         let Some(rule) = find_rule(finding.code) else {

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use jailconf_fmt::FormatOptions;
 use jailconf_lint::facts::RcFacts;
@@ -70,9 +71,15 @@ pub struct Analysis {
     pub config: Config,
     /// Parse, model and lint findings, as `jailconf lint` reports them.
     pub diagnostics: Vec<Diagnostic>,
-    /// The semantic index (built beside lint; again on first use if that
-    /// failed).
+    /// The semantic index (built once the diagnostics are out, or on
+    /// first use).
     index: OnceLock<crate::index::Index>,
+    /// Held while the index is built (so that a request waits for the
+    /// build under way rather than starting another).
+    indexing: Mutex<()>,
+    /// Set when a change replaced this analysis: its index is not needed
+    /// any more.
+    replaced: AtomicBool,
     /// Formatter options from `jailconf.toml`.
     pub format: FormatOptions,
     /// A problem with `jailconf.toml`, if any.
@@ -125,23 +132,16 @@ impl Analysis {
             })
             .collect();
         let config = Config::load_many(mains, &loader, target);
-        // The index needs only the model: build it beside lint.
-        let (diagnostics, index) = std::thread::scope(|scope| {
-            let index = scope.spawn(|| crate::index::Index::build(&config));
-            let diagnostics = lint(&config, &facts, &options);
-            (diagnostics, index.join())
-        });
-        // A panic while indexing is reported by the request that needs the
-        // index (it builds it again).
-        let index = match index {
-            Ok(index) => OnceLock::from(index),
-            Err(_) => OnceLock::new(),
-        };
+        // The semantic index is built after the diagnostics are published
+        // (see `Workspace::after_publish`), or on first use.
+        let diagnostics = lint(&config, &facts, &options);
         let lines = (0..config.sources.len()).map(|_| OnceLock::new()).collect();
         Analysis {
             config,
             diagnostics,
-            index,
+            index: OnceLock::new(),
+            indexing: Mutex::new(()),
+            replaced: AtomicBool::new(false),
             format,
             settings_error,
             roots: roots.to_vec(),
@@ -151,8 +151,35 @@ impl Analysis {
 
     /// The semantic index.
     pub fn index(&self) -> &crate::index::Index {
+        if let Some(index) = self.index.get() {
+            return index;
+        }
+        let _indexing = self.indexing.lock().unwrap_or_else(PoisonError::into_inner);
         self.index
             .get_or_init(|| crate::index::Index::build(&self.config))
+    }
+
+    /// Builds the semantic index ahead of its first use, unless a change
+    /// replaces this analysis first (see [`Analysis::mark_replaced`]).
+    pub fn prepare_index(&self) {
+        let _indexing = self.indexing.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.index.get().is_some() {
+            return;
+        }
+        if let Some(index) = crate::index::Index::build_unless(&self.config, &self.replaced) {
+            let _ = self.index.set(index);
+        }
+    }
+
+    /// Records that a change replaced this analysis: an index build under
+    /// way for it stops.
+    pub fn mark_replaced(&self) {
+        self.replaced.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the semantic index is built.
+    pub fn has_index(&self) -> bool {
+        self.index.get().is_some()
     }
 
     /// The FreeBSD release followed.

@@ -1,7 +1,7 @@
 //! Request and notification handlers: protocol parameters in, through
 //! `convert` to offsets, into `ide`, and back.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use jailconf_parser::source::FileId;
 use lsp_types as lsp;
@@ -96,7 +96,7 @@ pub fn did_change_watched_files(
 // ----- helpers ------------------------------------------------------------
 
 /// The analysis a document is part of, and the document's file in it.
-fn analysis_of(server: &mut Server, uri: &lsp::Url) -> HandlerResult<(Rc<Analysis>, FileId)> {
+fn analysis_of(server: &mut Server, uri: &lsp::Url) -> HandlerResult<(Arc<Analysis>, FileId)> {
     let path = key_of(uri);
     let analysis = server.workspace.analysis(&path);
     let file = analysis

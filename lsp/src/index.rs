@@ -10,6 +10,7 @@
 //! dots on 14.0+.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use jailconf_parser::lexer::{piece_value, TokenKind};
 use jailconf_parser::model::{block_name, is_wildcard_name};
@@ -164,13 +165,19 @@ struct Frame {
 impl Index {
     /// Indexes a configuration.
     pub fn build(config: &Config) -> Index {
+        Index::build_unless(config, &AtomicBool::new(false)).unwrap_or_default()
+    }
+
+    /// Indexes a configuration, unless `stop` is set before the end
+    /// (checked at every jail block): `None` then.
+    pub fn build_unless(config: &Config, stop: &AtomicBool) -> Option<Index> {
         let mut index = Index {
             files: vec![FileIndex::default(); config.sources.len()],
             ..Index::default()
         };
         for (unit, &root) in config.roots.iter().enumerate() {
             let first = index.records.len();
-            index.walk_unit(config, unit, root);
+            index.walk_unit(config, unit, root, stop)?;
             index.units.push(first..index.records.len());
         }
         index.match_jails(config);
@@ -181,10 +188,17 @@ impl Index {
             let refs = &index.var_refs;
             file.var_refs.sort_by_key(|&r| refs[r].span.range.start);
         }
-        index
+        Some(index)
     }
 
-    fn walk_unit(&mut self, config: &Config, unit: usize, root: FileId) {
+    /// Walks the files of one unit; `None` when `stop` was set.
+    fn walk_unit(
+        &mut self,
+        config: &Config,
+        unit: usize,
+        root: FileId,
+        stop: &AtomicBool,
+    ) -> Option<()> {
         let target = config.target;
         let mut global: Option<usize> = None;
         let tree = &config.sources.get(root).parse.tree;
@@ -253,6 +267,9 @@ impl Index {
                     }
                 }
                 NodeKind::JailBlock => {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     let Some((own, name_span)) = block_name(tree, file, node) else {
                         continue;
                     };
@@ -294,6 +311,7 @@ impl Index {
                 _ => {}
             }
         }
+        Some(())
     }
 
     fn new_global(&mut self, unit: usize) -> usize {

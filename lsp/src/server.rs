@@ -1,13 +1,16 @@
 //! The server: the `initialize` handshake, the main loop, the shared
 //! state, and publishing diagnostics.
 //!
-//! Single-threaded. Document changes only record the new text; the
-//! analysis runs when the message queue is empty (so a burst of
+//! One thread handles the messages. Document changes only record the new
+//! text; the analysis runs when the message queue is empty (so a burst of
 //! keystrokes is analysed once) or when a request needs it, and
-//! diagnostics are then published with the document's version.
+//! diagnostics are then published with the document's version. Lint runs
+//! its rules on every core; the semantic index is built, and replaced
+//! analyses freed, on another thread once the diagnostics are out.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crossbeam_channel::TryRecvError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -15,6 +18,7 @@ use lsp_types as lsp;
 use lsp_types::notification::{self as notif, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 
+use crate::analysis::Analysis;
 use crate::convert::{self, PositionEncoding, Spans};
 use crate::dispatch::{NotificationDispatcher, RequestDispatcher};
 use crate::handlers;
@@ -314,19 +318,21 @@ impl Server {
     pub fn publish_pending(&mut self) {
         let pending = std::mem::take(&mut self.pending);
         let mut done: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut published = Vec::new();
         for path in pending {
             if done.contains(&path) || self.workspace.version(&path).is_none() {
                 continue;
             }
-            let paths = self.publish_project(&path);
+            let (analysis, paths) = self.publish_project(&path);
+            published.push(analysis);
             done.extend(paths);
         }
-        self.workspace.collect_garbage();
+        self.workspace.after_publish(published);
     }
 
     /// Publishes diagnostics for every file of the configuration `path`
-    /// belongs to; returns those files.
-    fn publish_project(&mut self, path: &Path) -> Vec<PathBuf> {
+    /// belongs to; returns its analysis and those files.
+    fn publish_project(&mut self, path: &Path) -> (Arc<Analysis>, Vec<PathBuf>) {
         let analysis = self.workspace.analysis(path);
         let spans = Spans {
             analysis: &analysis,
@@ -359,13 +365,13 @@ impl Server {
                 );
             }
         }
-        let mut published = Vec::new();
+        let mut published_files = Vec::new();
         let mut sorted: Vec<(PathBuf, Vec<lsp::Diagnostic>)> = by_path.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
         for (file, diagnostics) in sorted {
             let version = self.workspace.version(&file);
             let unchanged = self.published.get(&file) == Some(&diagnostics);
-            published.push(file.clone());
+            published_files.push(file.clone());
             if version.is_none() && unchanged {
                 continue;
             }
@@ -382,7 +388,7 @@ impl Server {
                 Notification::new(notif::PublishDiagnostics::METHOD.to_string(), params).into(),
             );
         }
-        published
+        (analysis, published_files)
     }
 
     /// Clears the diagnostics of a file that is no longer analysed.

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::analysis::Analysis;
 
@@ -35,10 +35,10 @@ pub struct Workspace {
     docs: BTreeMap<PathBuf, Document>,
     /// Buffers for the loader, kept in step with `docs`.
     overlays: HashMap<PathBuf, Vec<u8>>,
-    analyses: HashMap<ProjectKey, Rc<Analysis>>,
+    analyses: HashMap<ProjectKey, Arc<Analysis>>,
     /// Analyses replaced by a change, dropped once the new diagnostics are
     /// out (freeing a large configuration takes a while).
-    stale: Vec<Rc<Analysis>>,
+    stale: Vec<Arc<Analysis>>,
     /// Included (non-root) files of analysed projects, to find the project
     /// of an included file opened on its own.
     included_by: HashMap<PathBuf, ProjectKey>,
@@ -82,7 +82,10 @@ impl Workspace {
     /// Forgets every analysis (files changed on disk); returns every open
     /// document.
     pub fn invalidate_all(&mut self) -> Vec<PathBuf> {
-        self.stale.extend(self.analyses.drain().map(|(_, a)| a));
+        for (_, analysis) in self.analyses.drain() {
+            analysis.mark_replaced();
+            self.stale.push(analysis);
+        }
         self.open_paths()
     }
 
@@ -100,7 +103,10 @@ impl Workspace {
             .map(|(key, _)| key.clone())
             .collect();
         for key in &stale {
-            self.stale.extend(self.analyses.remove(key));
+            if let Some(analysis) = self.analyses.remove(key) {
+                analysis.mark_replaced();
+                self.stale.push(analysis);
+            }
         }
         let mut affected: Vec<PathBuf> = self
             .docs
@@ -140,12 +146,12 @@ impl Workspace {
     }
 
     /// The analysis of the project `path` belongs to (cached).
-    pub fn analysis(&mut self, path: &Path) -> Rc<Analysis> {
+    pub fn analysis(&mut self, path: &Path) -> Arc<Analysis> {
         let key = self.project_of(path);
         if let Some(analysis) = self.analyses.get(&key) {
             return analysis.clone();
         }
-        let analysis = Rc::new(Analysis::build(&key, &self.overlays));
+        let analysis = Arc::new(Analysis::build(&key, &self.overlays));
         for included in analysis.paths() {
             if !key.contains(&included) {
                 self.included_by.insert(included, key.clone());
@@ -155,30 +161,39 @@ impl Workspace {
         analysis
     }
 
-    /// Frees the analyses that changes replaced, on another thread:
-    /// freeing a large configuration takes tens of milliseconds.
-    pub fn collect_garbage(&mut self) {
-        let owned: Vec<Analysis> = self
-            .stale
-            .drain(..)
-            .filter_map(|analysis| Rc::try_unwrap(analysis).ok())
+    /// Once diagnostics are out, on another thread: builds the semantic
+    /// index of the analyses just published (so that it does not compete
+    /// with lint for the cores) and frees the analyses that changes
+    /// replaced (freeing a large configuration takes tens of
+    /// milliseconds).
+    pub fn after_publish(&mut self, published: Vec<Arc<Analysis>>) {
+        let stale = std::mem::take(&mut self.stale);
+        let unindexed: Vec<Arc<Analysis>> = published
+            .into_iter()
+            .filter(|analysis| !analysis.has_index())
             .collect();
-        if owned.is_empty() {
+        if stale.is_empty() && unindexed.is_empty() {
             return;
         }
-        // When no thread can be started, the closure (and with it the
-        // analyses) is dropped here.
+        // When no thread can be started, the closure is dropped here: the
+        // analyses are freed now and the index is built on first use.
         let _ = std::thread::Builder::new()
-            .name("jailconf-lsp-free".to_string())
-            .spawn(move || drop(owned));
+            .name("jailconf-lsp-background".to_string())
+            .spawn(move || {
+                // Freed first: the memory may be needed.
+                drop(stale);
+                for analysis in unindexed {
+                    analysis.prepare_index();
+                }
+            });
     }
 
     /// The analyses of every open document's configuration.
-    pub fn all_analyses(&mut self) -> Vec<Rc<Analysis>> {
-        let mut out: Vec<Rc<Analysis>> = Vec::new();
+    pub fn all_analyses(&mut self) -> Vec<Arc<Analysis>> {
+        let mut out: Vec<Arc<Analysis>> = Vec::new();
         for path in self.open_paths() {
             let analysis = self.analysis(&path);
-            if !out.iter().any(|a| Rc::ptr_eq(a, &analysis)) {
+            if !out.iter().any(|a| Arc::ptr_eq(a, &analysis)) {
                 out.push(analysis);
             }
         }

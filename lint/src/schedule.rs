@@ -1,0 +1,204 @@
+//! Running the rules on several threads.
+//!
+//! The rules are independent given the shared [`Context`] (its analyses
+//! are built once, by whichever thread asks first, in `OnceLock`s), so
+//! they run as tasks that the workers take in turn: first the expensive
+//! shared analyses the enabled rules read (so that two workers do not
+//! wait for the same one), then the rules, the most expensive first, and
+//! the collection of inline suppressions. Each rule writes its own buffer;
+//! the buffers are returned in the order of the rules, so the findings do
+//! not depend on the number of workers or on timing.
+
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use jailconf_parser::diag::Diagnostic;
+use jailconf_parser::Config;
+
+use crate::context::Context;
+use crate::rule::{Report, Rule};
+use crate::suppress::{self, Suppression};
+
+/// Below this much source text the rules run on the calling thread:
+/// starting threads would cost more than it saves.
+const PARALLEL_BYTES: usize = 64 * 1024;
+
+/// More workers than this gain nothing: the longest chain of work (the
+/// statements, then jail(8)'s merging of them) takes about a fifth of the
+/// whole.
+const MAX_WORKERS: usize = 8;
+
+/// The rules that take longest once the shared analyses exist, most
+/// expensive first (measured on the generated 5,000-jail VNET
+/// configuration); the others follow in registry order. Only the order
+/// in which workers take them depends on this list.
+const EXPENSIVE: &[&str] = &[
+    "JC022", "JC038", "JC036", "JC056", "JC035", "JC014", "JC033", "JC070", "JC009", "JC019",
+    "JC057", "JC030", "JC058", "JC037", "JC034", "JC018", "JC016", "JC052", "JC012",
+];
+
+/// A shared analysis worth building before the rules, with the rules that
+/// read it (a rule reading it that is not listed only waits for it).
+struct Analysis {
+    build: fn(&Context<'_>),
+    readers: &'static [&'static str],
+    /// The analysis (in [`ANALYSES`]) that builds this one too.
+    within: Option<usize>,
+}
+
+/// The shared analyses, longest first.
+const ANALYSES: &[Analysis] = &[
+    // The statements of every file, then jail(8)'s merging of them.
+    Analysis {
+        build: |context| {
+            context.block_merges();
+        },
+        readers: &["JC011", "JC012"],
+        within: None,
+    },
+    // The commands of every hook value, then each jail's network picture.
+    Analysis {
+        build: |context| {
+            context.nets();
+        },
+        readers: &[
+            "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037",
+        ],
+        within: None,
+    },
+    // The statements alone, when nothing above builds them.
+    Analysis {
+        build: |context| {
+            context.statements();
+        },
+        readers: &["JC008", "JC016", "JC022", "JC038"],
+        within: Some(0),
+    },
+];
+
+/// How many workers lint `config` when the options do not say.
+pub(crate) fn default_workers(config: &Config) -> usize {
+    let bytes: usize = config.sources.iter().map(|(_, s)| s.text().len()).sum();
+    if bytes < PARALLEL_BYTES {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(MAX_WORKERS)
+}
+
+/// What the rules found, per rule in the order given, and the inline
+/// suppressions of the configuration.
+pub(crate) struct Outcome {
+    /// Each rule's findings.
+    pub findings: Vec<Vec<Diagnostic>>,
+    /// [`suppress::collect`] of the configuration.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// One unit of work.
+#[derive(Clone, Copy)]
+enum Task {
+    /// Builds a shared analysis.
+    Prepare(fn(&Context<'_>)),
+    /// Collects the inline suppressions.
+    Suppressions,
+    /// Runs the rule at this position.
+    Rule(usize),
+}
+
+/// What a task produced.
+enum Done {
+    Nothing,
+    Suppressions(Vec<Suppression>),
+    Rule(usize, Vec<Diagnostic>),
+}
+
+/// Runs `rules` over the context with up to `workers` threads (the
+/// calling thread is one of them).
+pub(crate) fn run(context: &Context<'_>, rules: &[&'static Rule], workers: usize) -> Outcome {
+    let run_rule = |index: usize| {
+        let mut findings = Vec::new();
+        let rule = rules[index];
+        (rule.check)(context, &mut Report::new(rule, &mut findings));
+        findings
+    };
+    let workers = workers.min(rules.len());
+    if workers <= 1 {
+        return Outcome {
+            findings: (0..rules.len()).map(run_rule).collect(),
+            suppressions: suppress::collect(context.config),
+        };
+    }
+    let tasks = plan(rules);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let Some(&task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                return done;
+            };
+            done.push(match task {
+                Task::Prepare(build) => {
+                    build(context);
+                    Done::Nothing
+                }
+                Task::Suppressions => Done::Suppressions(suppress::collect(context.config)),
+                Task::Rule(index) => Done::Rule(index, run_rule(index)),
+            });
+        }
+    };
+    let results: Vec<Vec<Done>> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut results = vec![work()];
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => results.push(done),
+                // A rule's panic reaches the caller, as without workers.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    });
+    let mut outcome = Outcome {
+        findings: vec![Vec::new(); rules.len()],
+        suppressions: Vec::new(),
+    };
+    for done in results.into_iter().flatten() {
+        match done {
+            Done::Nothing => {}
+            Done::Suppressions(found) => outcome.suppressions = found,
+            Done::Rule(index, found) => outcome.findings[index] = found,
+        }
+    }
+    outcome
+}
+
+/// The tasks in the order workers take them: the shared analyses the
+/// rules read, the expensive rules, the suppressions, the other rules.
+fn plan(rules: &[&'static Rule]) -> Vec<Task> {
+    let enabled = |code: &str| rules.iter().any(|r| r.code == code);
+    let mut tasks: Vec<Task> = Vec::with_capacity(ANALYSES.len() + rules.len() + 1);
+    let needed: Vec<bool> = ANALYSES
+        .iter()
+        .map(|analysis| analysis.readers.iter().any(|code| enabled(code)))
+        .collect();
+    for (analysis, &needed_here) in ANALYSES.iter().zip(&needed) {
+        if needed_here && !analysis.within.is_some_and(|outer| needed[outer]) {
+            tasks.push(Task::Prepare(analysis.build));
+        }
+    }
+    let rank = |index: usize| {
+        EXPENSIVE
+            .iter()
+            .position(|code| *code == rules[index].code)
+            .unwrap_or(EXPENSIVE.len())
+    };
+    let mut order: Vec<usize> = (0..rules.len()).collect();
+    order.sort_by_key(|&index| rank(index));
+    let cheap = order.partition_point(|&index| rank(index) < EXPENSIVE.len());
+    tasks.extend(order[..cheap].iter().map(|&index| Task::Rule(index)));
+    tasks.push(Task::Suppressions);
+    tasks.extend(order[cheap..].iter().map(|&index| Task::Rule(index)));
+    tasks
+}
