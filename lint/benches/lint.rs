@@ -28,6 +28,11 @@ use jailconf_parser::{Config, MainFile, NoFiles, Target};
 #[path = "../../fixtures/large/vnet.rs"]
 mod vnet;
 
+/// The allocator of the shipped `jailconf` binary (see `src/main.rs`), so
+/// that the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Parses and evaluates `text` as `big.conf`.
 fn load(text: Vec<u8>) -> Config {
     Config::load(MainFile::from_path("big.conf", text), &NoFiles, Target::V15)

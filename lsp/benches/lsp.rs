@@ -18,6 +18,11 @@ use lsp_types::request::Request as _;
 #[path = "../../fixtures/large/vnet.rs"]
 mod vnet;
 
+/// The allocator of the shipped `jailconf` binary (see `src/main.rs`), so
+/// that the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const JAILS: usize = 5000;
 
 struct Client {
