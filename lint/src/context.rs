@@ -360,6 +360,59 @@ pub struct FilePlace {
     pub block: Option<(FileId, NodeId)>,
 }
 
+/// The positions of the few tokens of a file that rules look at one by
+/// one, found in one pass over its tokens (see [`Context::tokens_of_note`]):
+/// each rule reads its short list instead of every token of every file
+/// (on a large configuration, each pass over the tokens, or over tokens
+/// spread through the file, reads them from memory again).
+#[derive(Debug, Default)]
+pub struct TokensOfNote {
+    /// `'…'` strings with a `$` in them.
+    pub single_quoted_dollar: Vec<u32>,
+    /// `$name` references followed by text they are joined to (a
+    /// [`Bare`](TokenKind::Bare) word or the text of a double-quoted string).
+    pub joined_var_simple: Vec<u32>,
+    /// Comments (but unterminated ones) with the suppression marker
+    /// (`jailconf: ignore[`) in them.
+    pub suppressions: Vec<u32>,
+}
+
+impl TokensOfNote {
+    fn new(tree: &SyntaxTree) -> Self {
+        let mut found = TokensOfNote::default();
+        let tokens = tree.tokens();
+        let text = tree.text();
+        for (index, token) in tokens.iter().enumerate() {
+            let (list, noted) = match token.kind {
+                TokenKind::SingleQuoted => (
+                    &mut found.single_quoted_dollar,
+                    text[token.range()].contains(&b'$'),
+                ),
+                TokenKind::VarSimple => (
+                    &mut found.joined_var_simple,
+                    tokens.get(index + 1).is_some_and(|next| {
+                        next.joined
+                            && matches!(
+                                next.kind,
+                                TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail
+                            )
+                    }),
+                ),
+                TokenKind::UnterminatedComment => continue,
+                kind if kind.is_comment() => (
+                    &mut found.suppressions,
+                    crate::suppress::has_marker(&text[token.range()]),
+                ),
+                _ => continue,
+            };
+            if noted {
+                list.push(index as u32);
+            }
+        }
+        found
+    }
+}
+
 /// What every rule sees.
 pub struct Context<'a> {
     /// The configuration (possibly several top-level files).
@@ -376,6 +429,7 @@ pub struct Context<'a> {
     statements: OnceLock<Vec<StatementRef<'a>>>,
     file_places: OnceLock<Vec<FilePlace>>,
     refused_roots: OnceLock<Vec<bool>>,
+    tokens_of_note: OnceLock<Vec<TokensOfNote>>,
 }
 
 impl<'a> Context<'a> {
@@ -403,6 +457,7 @@ impl<'a> Context<'a> {
             statements: OnceLock::new(),
             file_places: OnceLock::new(),
             refused_roots: OnceLock::new(),
+            tokens_of_note: OnceLock::new(),
         }
     }
 
@@ -605,6 +660,16 @@ impl<'a> Context<'a> {
             refused
         });
         refused[self.file_place(file).root.0 as usize]
+    }
+
+    /// The tokens of `file` that [`TokensOfNote`] lists (found for every
+    /// file at once, when first asked).
+    pub fn tokens_of_note(&self, file: FileId) -> &TokensOfNote {
+        &self.tokens_of_note.get_or_init(|| {
+            (self.config.sources.iter())
+                .map(|(_, source)| TokensOfNote::new(&source.parse.tree))
+                .collect()
+        })[file.0 as usize]
     }
 
     /// The names of every variable defined anywhere in the configuration.

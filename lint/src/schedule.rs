@@ -92,7 +92,7 @@ pub(crate) fn default_workers(config: &Config) -> usize {
 pub(crate) struct Outcome {
     /// Each rule's findings.
     pub findings: Vec<Vec<Diagnostic>>,
-    /// [`suppress::collect`] of the configuration.
+    /// [`suppress::collect`] of the context.
     pub suppressions: Vec<Suppression>,
 }
 
@@ -127,7 +127,7 @@ pub(crate) fn run(context: &Context<'_>, rules: &[&'static Rule], workers: usize
     if workers <= 1 {
         return Outcome {
             findings: (0..rules.len()).map(run_rule).collect(),
-            suppressions: suppress::collect(context.config),
+            suppressions: suppress::collect(context),
         };
     }
     let tasks = plan(rules);
@@ -143,7 +143,7 @@ pub(crate) fn run(context: &Context<'_>, rules: &[&'static Rule], workers: usize
                     build(context);
                     Done::Nothing
                 }
-                Task::Suppressions => Done::Suppressions(suppress::collect(context.config)),
+                Task::Suppressions => Done::Suppressions(suppress::collect(context)),
                 Task::Rule(index) => Done::Rule(index, run_rule(index)),
             });
         }

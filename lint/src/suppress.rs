@@ -5,10 +5,9 @@
 //! A comment on a line of its own suppresses findings in the next
 //! statement or jail block (the whole block).
 
-use jailconf_parser::lexer::TokenKind;
+use crate::context::Context;
 use jailconf_parser::source::{FileId, Span};
 use jailconf_parser::syntax::{NodeKind, SyntaxTree};
-use jailconf_parser::Config;
 
 /// One suppression comment.
 #[derive(Clone, Debug)]
@@ -21,7 +20,18 @@ pub struct Suppression {
     pub scope: std::ops::Range<u32>,
 }
 
-const MARKER: &str = "jailconf: ignore[";
+/// What starts a suppression in a comment.
+pub(crate) const MARKER: &str = "jailconf: ignore[";
+
+/// Whether a comment's text holds [`MARKER`] (most comments do not).
+pub(crate) fn has_marker(comment: &[u8]) -> bool {
+    let marker = MARKER.as_bytes();
+    // The first byte is compared alone: a call to compare the whole marker
+    // at every position would cost more than the rest of the pass.
+    comment
+        .windows(marker.len())
+        .any(|w| w[0] == marker[0] && w == marker)
+}
 
 /// The rule list of a suppression comment, if it is one.
 fn parse_comment(text: &str) -> Option<Vec<String>> {
@@ -37,28 +47,23 @@ fn parse_comment(text: &str) -> Option<Vec<String>> {
 }
 
 /// Every suppression in the files of the configuration.
-pub fn collect(config: &Config) -> Vec<Suppression> {
+pub fn collect(context: &Context<'_>) -> Vec<Suppression> {
     let mut out = Vec::new();
-    for (file, source) in config.sources.iter() {
-        collect_file(file, &source.parse.tree, &mut out);
+    for (file, source) in context.config.sources.iter() {
+        let comments = &context.tokens_of_note(file).suppressions;
+        collect_file(file, &source.parse.tree, comments, &mut out);
     }
     out
 }
 
-fn collect_file(file: FileId, tree: &SyntaxTree, out: &mut Vec<Suppression>) {
+/// The suppressions of one file (`comments`: the positions of its
+/// comments with the marker, see [`TokensOfNote`](crate::context::TokensOfNote)).
+fn collect_file(file: FileId, tree: &SyntaxTree, comments: &[u32], out: &mut Vec<Suppression>) {
     let text = tree.text();
-    for (index, token) in tree.tokens().iter().enumerate() {
-        if !token.kind.is_comment() || token.kind == TokenKind::UnterminatedComment {
-            continue;
-        }
+    for &index in comments {
+        let index = index as usize;
+        let token = &tree.tokens()[index];
         let comment = &text[token.range()];
-        // Most comments are not suppressions.
-        if !comment
-            .windows(MARKER.len())
-            .any(|w| w == MARKER.as_bytes())
-        {
-            continue;
-        }
         let Some(rules) = parse_comment(&crate::context::lossy(comment)) else {
             continue;
         };

@@ -1,7 +1,6 @@
 //! JC013 `variable-in-single-quotes`: `'$name'` is never expanded.
 
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
-use jailconf_parser::lexer::TokenKind;
 use jailconf_parser::params;
 use jailconf_parser::source::Span;
 
@@ -101,14 +100,9 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         |name: &str| variables().contains(name.as_bytes()) || params::lookup(name).is_some();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
-        for token in tree.tokens() {
-            if token.kind != TokenKind::SingleQuoted {
-                continue;
-            }
+        for &index in &context.tokens_of_note(file).single_quoted_dollar {
+            let token = &tree.tokens()[index as usize];
             let text = &tree.text()[token.range()];
-            if !text.contains(&b'$') {
-                continue;
-            }
             let refs = references(text);
             let flagged: Vec<&Reference> = refs.iter().filter(|r| known(&r.name)).collect();
             let Some(first) = flagged.first() else {

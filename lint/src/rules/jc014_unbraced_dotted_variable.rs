@@ -4,7 +4,6 @@
 use crate::hash::FastSet;
 
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
-use jailconf_parser::lexer::TokenKind;
 use jailconf_parser::params;
 use jailconf_parser::source::Span;
 use jailconf_parser::syntax::NodeKind;
@@ -94,19 +93,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 })
                 .contains(&index)
         };
-        for (index, token) in tokens.iter().enumerate() {
-            if token.kind != TokenKind::VarSimple {
-                continue;
-            }
-            let Some(next) = tokens.get(index + 1) else {
-                continue;
-            };
-            let continues = next.joined
-                && matches!(
-                    next.kind,
-                    TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail
-                );
-            if !continues || is_name(index) {
+        for &index in &context.tokens_of_note(file).joined_var_simple {
+            let index = index as usize;
+            let (token, next) = (&tokens[index], &tokens[index + 1]);
+            if is_name(index) {
                 continue;
             }
             let var =

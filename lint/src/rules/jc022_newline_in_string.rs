@@ -123,11 +123,12 @@ fn statements_by_file(context: &Context<'_>) -> Vec<Vec<(u32, u32, &'static str)
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let commands = statements_by_file(context);
+    // Built when first needed (few strings run over several lines): it
+    // reads every statement.
+    let commands = std::cell::OnceCell::new();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         let text = tree.text();
-        let hooks = commands[file.0 as usize].as_slice();
         // The string being read: its start and its first raw newline.
         let mut open: Option<(u32, Option<u32>)> = None;
         // Where the last string with a line break ended.
@@ -172,6 +173,8 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 .iter()
                 .find(|b| !matches!(b, b' ' | b'\t'))
                 .is_none_or(|b| matches!(b, b';' | b','));
+            let hooks =
+                commands.get_or_init(|| statements_by_file(context))[file.0 as usize].as_slice();
             let hook = hooks
                 .partition_point(|(s, _, _)| *s <= start)
                 .checked_sub(1)
