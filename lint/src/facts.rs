@@ -156,10 +156,7 @@ impl HostFacts {
         let mut nets = Vec::new();
         if let Some(rc) = &self.rc_conf {
             for (interface, value) in rc.conf.ifconfig() {
-                let base = interface.split("_alias").next().unwrap_or(interface);
-                // ifconfig_em0_ipv6="inet6 2001:db8::1 prefixlen 64".
-                let base = base.strip_suffix("_ipv6").unwrap_or(base);
-                if base != name {
+                if RcConf::interface_of(interface) != name {
                     continue;
                 }
                 let words: Vec<&str> = value.split_whitespace().collect();

@@ -14,6 +14,7 @@ use jailconf_parser::Config;
 use crate::commands::{hook_side, simple_commands};
 use crate::context::{lossy, Context};
 use crate::facts::HostFacts;
+use crate::rc_conf::RcConf;
 use crate::rule::{Category, Report, Rule};
 
 /// One host of a fleet: its configuration and what is known about it.
@@ -173,27 +174,19 @@ fn duplicate_addresses(hosts: &[Host], findings: &mut Vec<FleetFinding>) {
                         .to_string(),
                 ),
             };
-            let message = format!(
-                "address {addr} is used by jail `{}` on host `{}` and jail `{}` on host `{}`",
-                other.jail, hosts[other.host].name, first.jail, hosts[first.host].name
+            let finding = cross_host(
+                hosts,
+                (first, other),
+                Diagnostic::new(
+                    DUPLICATE_ADDRESS.code,
+                    severity,
+                    format!("address {addr} is used by"),
+                    other.span.clone(),
+                )
+                .with_label(format!("{addr} in jail `{}`", other.jail)),
+                (why.as_str(), "uses it", "give each jail its own address"),
             );
-            let diagnostic = Diagnostic::new(
-                DUPLICATE_ADDRESS.code,
-                severity,
-                message,
-                other.span.clone(),
-            )
-            .with_label(format!("{addr} in jail `{}`", other.jail))
-            .with_help(format!(
-                "{why}; jail `{}` on host `{}` uses it at {}; give each jail its own address",
-                first.jail,
-                hosts[first.host].name,
-                place(&hosts[first.host], &first.span)
-            ));
-            findings.push(FleetFinding {
-                host: other.host,
-                diagnostic,
-            });
+            findings.push(finding);
         }
     }
 }
@@ -233,10 +226,7 @@ fn host_subnets(facts: &HostFacts) -> Vec<IpNet> {
     let mut names: Vec<&str> = rc
         .conf
         .ifconfig()
-        .map(|(interface, _)| {
-            let base = interface.split("_alias").next().unwrap_or(interface);
-            base.strip_suffix("_ipv6").unwrap_or(base)
-        })
+        .map(|(interface, _)| RcConf::interface_of(interface))
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -288,28 +278,51 @@ fn duplicate_macs(hosts: &[Host], findings: &mut Vec<FleetFinding>) {
     for (mac, uses) in by_mac {
         let first = &uses[0];
         for other in &uses[1..] {
-            let message = format!(
-                "MAC address {mac} is set by jail `{}` on host `{}` and jail `{}` on host `{}`",
-                other.jail, hosts[other.host].name, first.jail, hosts[first.host].name
+            let finding = cross_host(
+                hosts,
+                (first, other),
+                Diagnostic::new(
+                    DUPLICATE_MAC.code,
+                    DUPLICATE_MAC.severity,
+                    format!("MAC address {mac} is set by"),
+                    other.span.clone(),
+                )
+                .with_label(format!("{mac} in jail `{}`", other.jail)),
+                ("", "sets it", "give every interface its own MAC address"),
             );
-            let diagnostic = Diagnostic::new(
-                DUPLICATE_MAC.code,
-                DUPLICATE_MAC.severity,
-                message,
-                other.span.clone(),
-            )
-            .with_label(format!("{mac} in jail `{}`", other.jail))
-            .with_help(format!(
-                "jail `{}` on host `{}` sets it at {}; give every interface its own MAC address",
-                first.jail,
-                hosts[first.host].name,
-                place(&hosts[first.host], &first.span)
-            ));
-            findings.push(FleetFinding {
-                host: other.host,
-                diagnostic,
-            });
+            findings.push(finding);
         }
+    }
+}
+
+/// Completes a finding about a value that jail `other` uses after jail
+/// `first` on another host: the message (which starts with what is
+/// shared, e.g. "address X is used by") names both jails and hosts, and
+/// the help says why it matters, where the first use is and what to do.
+fn cross_host(
+    hosts: &[Host],
+    (first, other): (&Use, &Use),
+    mut diagnostic: Diagnostic,
+    (why, verb, fix): (&str, &str, &str),
+) -> FleetFinding {
+    let (first_host, other_host) = (&hosts[first.host].name, &hosts[other.host].name);
+    diagnostic.message = format!(
+        "{} jail `{}` on host `{other_host}` and jail `{}` on host `{first_host}`",
+        diagnostic.message, other.jail, first.jail
+    );
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!("{why}; ")
+    };
+    diagnostic.help = Some(format!(
+        "{why}jail `{}` on host `{first_host}` {verb} at {}; {fix}",
+        first.jail,
+        place(&hosts[first.host], &first.span)
+    ));
+    FleetFinding {
+        host: other.host,
+        diagnostic,
     }
 }
 

@@ -199,6 +199,12 @@ pub fn lint(config: &Config, facts: &HostFacts, options: &LintOptions) -> Vec<Di
     };
     let mut keep = keep.into_iter();
     findings.retain(|_| keep.next().unwrap_or(true));
+    sort_findings(&mut findings);
+    findings
+}
+
+/// Puts findings in report order: by file, position, then code.
+pub fn sort_findings(findings: &mut [Diagnostic]) {
     findings.sort_by(|a, b| {
         (a.primary.span.file, a.primary.span.range.start, a.code).cmp(&(
             b.primary.span.file,
@@ -206,5 +212,4 @@ pub fn lint(config: &Config, facts: &HostFacts, options: &LintOptions) -> Vec<Di
             b.code,
         ))
     });
-    findings
 }

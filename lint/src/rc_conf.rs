@@ -83,6 +83,13 @@ impl RcConf {
         })
     }
 
+    /// The interface an `ifconfig_*` variable's suffix configures:
+    /// `em0` for `em0`, `em0_alias0` and `em0_ipv6`.
+    pub fn interface_of(suffix: &str) -> &str {
+        let base = suffix.split("_alias").next().unwrap_or(suffix);
+        base.strip_suffix("_ipv6").unwrap_or(base)
+    }
+
     /// `jail_list`, split.
     pub fn jail_list(&self) -> Vec<String> {
         self.get("jail_list")

@@ -9,14 +9,14 @@ use std::process::ExitCode;
 use jailconf_lint::facts::RcFacts;
 use jailconf_lint::fleet::{lint_fleet, Host};
 use jailconf_lint::rc_conf::RcConf;
-use jailconf_lint::{lint, HostFacts, LintOptions};
+use jailconf_lint::{lint, sort_findings, HostFacts};
 use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::settings;
 use miette::{miette, IntoDiagnostic, Result};
 use serde_json::{json, Value};
 
 use crate::cli::{ColorChoice, FindingsFormat, LintArgs, EXIT_FINDINGS, EXIT_OK};
-use crate::commands::lint::{load_config, summary};
+use crate::commands::lint::{load_config, summary, target_and_options};
 use crate::{input, render, report};
 
 /// JSON schema name of `--fleet --format json`.
@@ -25,19 +25,7 @@ const FLEET_SCHEMA: &str = "jailconf.lint-fleet/1";
 /// Runs `jailconf lint --fleet DIR`.
 pub fn run(dir: &Path, args: &LintArgs, color: ColorChoice) -> Result<ExitCode> {
     let settings = settings::discover(dir).map_err(|e| miette!("{e}"))?;
-    let target = args
-        .target
-        .or_else(|| settings.as_ref().and_then(|s| s.settings.target))
-        .unwrap_or_default();
-    let mut options = settings
-        .as_ref()
-        .map(|s| LintOptions::from_settings(&s.settings.lint))
-        .unwrap_or_default();
-    if let Some(select) = &args.select {
-        options.select = Some(select.clone());
-    }
-    options.ignore.extend(args.ignore.iter().cloned());
-    options.warn_as_error = args.warn_as_error;
+    let (target, options) = target_and_options(args, settings.as_ref());
 
     let mut hosts = Vec::new();
     for folder in host_folders(dir)? {
@@ -71,13 +59,7 @@ pub fn run(dir: &Path, args: &LintArgs, color: ColorChoice) -> Result<ExitCode> 
         findings[finding.host].push(finding.diagnostic);
     }
     for host_findings in &mut findings {
-        host_findings.sort_by(|a, b| {
-            (a.primary.span.file, a.primary.span.range.start, a.code).cmp(&(
-                b.primary.span.file,
-                b.primary.span.range.start,
-                b.code,
-            ))
-        });
+        sort_findings(host_findings);
     }
 
     let stdout = std::io::stdout();

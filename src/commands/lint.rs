@@ -30,20 +30,8 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> Result<ExitCode> {
             .map_err(|e| miette!("{e}"))?,
         None => None,
     };
-    let target = args
-        .target
-        .or_else(|| settings.as_ref().and_then(|s| s.settings.target))
-        .unwrap_or_default();
+    let (target, options) = target_and_options(args, settings.as_ref());
     let facts = host_facts(args, settings.as_ref())?;
-    let mut options = settings
-        .as_ref()
-        .map(|s| LintOptions::from_settings(&s.settings.lint))
-        .unwrap_or_default();
-    if let Some(select) = &args.select {
-        options.select = Some(select.clone());
-    }
-    options.ignore.extend(args.ignore.iter().cloned());
-    options.warn_as_error = args.warn_as_error;
 
     let mut config = load_config(&files, target)?;
     let mut findings = lint(&config, &facts, &options);
@@ -78,6 +66,27 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> Result<ExitCode> {
     out.flush().into_diagnostic()?;
     let errors = findings.iter().any(|f| f.severity == Severity::Error);
     Ok(ExitCode::from(if errors { EXIT_FINDINGS } else { EXIT_OK }))
+}
+
+/// The release to follow and the rule selection: the command line over
+/// `jailconf.toml` over the defaults.
+pub(crate) fn target_and_options(
+    args: &LintArgs,
+    settings: Option<&LoadedSettings>,
+) -> (Target, LintOptions) {
+    let target = args
+        .target
+        .or_else(|| settings.and_then(|s| s.settings.target))
+        .unwrap_or_default();
+    let mut options = settings
+        .map(|s| LintOptions::from_settings(&s.settings.lint))
+        .unwrap_or_default();
+    if let Some(select) = &args.select {
+        options.select = Some(select.clone());
+    }
+    options.ignore.extend(args.ignore.iter().cloned());
+    options.warn_as_error = args.warn_as_error;
+    (target, options)
 }
 
 /// The files to lint: the arguments (directories expanded to their
