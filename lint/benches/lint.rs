@@ -38,72 +38,52 @@ fn load(text: Vec<u8>) -> Config {
     Config::load(MainFile::from_path("big.conf", text), &NoFiles, Target::V15)
 }
 
-fn vnet_host(c: &mut Criterion) {
-    let text = vnet::vnet_config(5_000).into_bytes();
+/// The `load`, `load+lint` (default rules) and, when `all` is set,
+/// `load+lint-all` benchmarks on a generated host of `jails` jails.
+fn vnet_host_of(c: &mut Criterion, jails: usize, samples: usize, all: bool) {
+    let text = vnet::vnet_config(jails).into_bytes();
     let config = load(text.clone());
-    assert!(config.diagnostics.is_empty() && config.jails.len() == 5_000);
+    assert!(config.diagnostics.is_empty() && config.jails.len() == jails);
     drop(config);
 
     let facts = HostFacts::default();
-    let default = LintOptions::default();
-    let all = LintOptions {
-        select: Some(vec!["ALL".to_string()]),
-        ..LintOptions::default()
-    };
+    let mut selections = vec![("load+lint", LintOptions::default())];
+    if all {
+        let every_rule = LintOptions {
+            select: Some(vec!["ALL".to_string()]),
+            ..LintOptions::default()
+        };
+        selections.push(("load+lint-all", every_rule));
+    }
 
-    let mut group = c.benchmark_group("vnet-5000");
+    let mut group = c.benchmark_group(format!("vnet-{jails}"));
     group.throughput(Throughput::BytesDecimal(text.len() as u64));
-    group.sample_size(20);
+    group.sample_size(samples);
     group.bench_function("load", |b| {
         b.iter_batched(|| text.clone(), load, BatchSize::LargeInput)
     });
-    group.bench_function("load+lint", |b| {
-        b.iter_batched(
-            || text.clone(),
-            |text| {
-                let config = load(text);
-                let findings = lint(black_box(&config), &facts, &default);
-                (config, findings)
-            },
-            BatchSize::LargeInput,
-        )
-    });
-    group.bench_function("load+lint-all", |b| {
-        b.iter_batched(
-            || text.clone(),
-            |text| {
-                let config = load(text);
-                let findings = lint(black_box(&config), &facts, &all);
-                (config, findings)
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    for (name, options) in &selections {
+        group.bench_function(*name, |b| {
+            b.iter_batched(
+                || text.clone(),
+                |text| {
+                    let config = load(text);
+                    let findings = lint(black_box(&config), &facts, options);
+                    (config, findings)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     group.finish();
 }
 
+fn vnet_host(c: &mut Criterion) {
+    vnet_host_of(c, 5_000, 20, true);
+}
+
 fn vnet_host_50k(c: &mut Criterion) {
-    let text = vnet::vnet_config(50_000).into_bytes();
-    let facts = HostFacts::default();
-    let default = LintOptions::default();
-    let mut group = c.benchmark_group("vnet-50000");
-    group.throughput(Throughput::BytesDecimal(text.len() as u64));
-    group.sample_size(10);
-    group.bench_function("load", |b| {
-        b.iter_batched(|| text.clone(), load, BatchSize::LargeInput)
-    });
-    group.bench_function("load+lint", |b| {
-        b.iter_batched(
-            || text.clone(),
-            |text| {
-                let config = load(text);
-                let findings = lint(black_box(&config), &facts, &default);
-                (config, findings)
-            },
-            BatchSize::LargeInput,
-        )
-    });
-    group.finish();
+    vnet_host_of(c, 50_000, 10, false);
 }
 
 criterion_group!(benches, vnet_host, vnet_host_50k);

@@ -665,22 +665,27 @@ mod tests {
         parts
     }
 
+    /// A string of up to `max_len - 1` characters from `alphabet`, from a
+    /// xorshift generator (reproducible without a dependency).
+    fn random_text(seed: &mut u64, alphabet: &[char], max_len: u64) -> String {
+        let mut next = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        let len = next() % max_len;
+        (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect()
+    }
+
     #[test]
     fn operators_like_char_splitter() {
         let alphabet = ['a', ' ', ';', '|', '&', '\n', '"', '\'', '\\', 'é'];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {
-            let mut text = String::new();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 14) as usize;
-            for _ in 0..len {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
-            }
+            let text = random_text(&mut seed, &alphabet, 14);
             assert_eq!(
                 split_operators_collected(&text),
                 split_operators_by_chars(&text),
@@ -729,17 +734,7 @@ mod tests {
         ];
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..20_000 {
-            let mut text = String::new();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 12) as usize;
-            for _ in 0..len {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
-            }
+            let text = random_text(&mut seed, &alphabet, 12);
             assert_eq!(owned(&text), shlex::split(&text), "{text:?}");
         }
     }

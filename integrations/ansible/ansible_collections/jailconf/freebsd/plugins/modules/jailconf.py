@@ -271,14 +271,20 @@ def lint(module, tool, path):
     return report
 
 
-def plan(module, tool, path):
-    args = ["plan", "--json", "-f", path] + tool.common() + tool.state_args()
+def plan_flags(module):
+    """The flags plan and apply share: --prune, --force, --jail."""
+    flags = []
     if module.params["prune"]:
-        args.append("--prune")
+        flags.append("--prune")
     if module.params["lint"] != "error":
-        args.append("--force")
+        flags.append("--force")
     for jail in module.params["jails"]:
-        args += ["--jail", jail]
+        flags += ["--jail", jail]
+    return flags
+
+
+def plan(module, tool, path):
+    args = ["plan", "--json", "-f", path] + tool.common() + tool.state_args() + plan_flags(module)
     rc, out, err = tool.run(args)
     if rc not in (PLAN_NO_CHANGES, PLAN_CHANGES):
         fail(module, tool, "plan", "jailconf plan failed: %s" % err.strip(), stderr=err)
@@ -290,13 +296,8 @@ def plan(module, tool, path):
 
 
 def apply(module, tool, path):
-    args = ["apply", "--yes", "--json", "-f", path] + tool.common() + tool.host_args() + tool.state_args()
-    if module.params["prune"]:
-        args.append("--prune")
-    if module.params["lint"] != "error":
-        args.append("--force")
-    for jail in module.params["jails"]:
-        args += ["--jail", jail]
+    args = (["apply", "--yes", "--json", "-f", path] + tool.common() + tool.host_args()
+            + tool.state_args() + plan_flags(module))
     rc, out, err = tool.run(args)
     try:
         report = json.loads(out)
