@@ -28,8 +28,9 @@ pub fn run(args: &EvalArgs, color: ColorChoice) -> Result<ExitCode> {
     let config = Config::load(main, &DiskLoader, args.target.target);
     render::diagnostics_to_stderr(&config.sources, &config.diagnostics, color);
     let code = if config.fatal { EXIT_FINDINGS } else { EXIT_OK };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // One buffer for the whole output: a locked stdout alone is flushed at
+    // every line, which on a large host costs more than evaluating it.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if args.json {
         let value = json::config_to_json(&config);
         serde_json::to_writer_pretty(&mut out, &value).into_diagnostic()?;
