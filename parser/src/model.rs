@@ -16,6 +16,7 @@
 //! diagnostics; building never fails.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -235,6 +236,7 @@ impl Config {
                 fatal: false,
                 stopped: false,
                 includes: Vec::new(),
+                included: HashMap::new(),
             };
             roots.push(FileId(builder.sources.len() as u32));
             builder.read_main(main);
@@ -367,6 +369,25 @@ struct RecordBuilder<'a> {
     /// include depth). Nothing after it is read.
     stopped: bool,
     includes: Vec<IncludeDirective>,
+    /// The files read for includes, by path: a file included again (an
+    /// include cycle, or a pattern matched from several places) is read
+    /// and parsed once and walked again.
+    included: HashMap<PathBuf, FileId>,
+}
+
+/// A file an `.include` matched, read only when the walk reaches it (as
+/// jail(8) reads them one after the other): a pattern that matches many
+/// files which include it again then costs one file per level, not all of
+/// them at every level.
+struct PendingFile {
+    path: Vec<u8>,
+    /// Index in `RecordBuilder::includes`.
+    directive: usize,
+    /// The value that matched it, for errors.
+    span: Span,
+    jail: Option<usize>,
+    /// Include depth of the file.
+    depth: usize,
 }
 
 /// One level of the file walk: the child nodes of a file or block.
@@ -458,19 +479,49 @@ impl RecordBuilder<'_> {
     fn walk(&mut self, root_file: FileId, root_base: IncludeBase) {
         let tree = &self.sources.get(root_file).parse.tree;
         let mut stack = vec![(
-            Frame {
+            Visit::Items(Frame {
                 file: root_file,
                 next: NodeId(tree.root().0 + 1),
                 end: tree.subtree_end(tree.root()),
                 jail: None,
                 depth: 0,
-            },
+            }),
             root_base,
         )];
-        while let Some((frame, _)) = stack.last_mut() {
+        while let Some((visit, _)) = stack.last_mut() {
             if self.stopped {
                 break;
             }
+            let frame = match visit {
+                Visit::Items(frame) => frame,
+                Visit::File(pending) => {
+                    let directive = pending.directive;
+                    match self.read_included(pending) {
+                        Some(file) => {
+                            let tree = &self.sources.get(file).parse.tree;
+                            *visit = Visit::Items(Frame {
+                                file,
+                                next: NodeId(tree.root().0 + 1),
+                                end: tree.subtree_end(tree.root()),
+                                jail: pending.jail,
+                                depth: pending.depth,
+                            });
+                        }
+                        None => {
+                            // jail(8) stops at the first file it cannot
+                            // open: the later matches are not read.
+                            stack.pop();
+                            while let Some((Visit::File(next), _)) = stack.last() {
+                                if next.directive != directive {
+                                    break;
+                                }
+                                stack.pop();
+                            }
+                        }
+                    }
+                    continue;
+                }
+            };
             if frame.next >= frame.end {
                 stack.pop();
                 continue;
@@ -490,20 +541,10 @@ impl RecordBuilder<'_> {
                         .unwrap_or(IncludeBase::CurrentDir);
                     let mut arena = Arena::default();
                     let values = tree_include_values(tree, file, node, &mut arena);
-                    for (included, child_base) in self.include(&arena, values, &base, depth) {
-                        let tree = &self.sources.get(included).parse.tree;
-                        stack.push((
-                            Frame {
-                                file: included,
-                                next: NodeId(tree.root().0 + 1),
-                                end: tree.subtree_end(tree.root()),
-                                jail,
-                                depth: depth + 1,
-                            },
-                            child_base,
-                        ));
-                        // Included files are read in order: later ones are
-                        // pushed below earlier ones, see `include`.
+                    // Included files are walked in order: later ones are
+                    // pushed below earlier ones, see `include`.
+                    for (pending, child_base) in self.include(&arena, values, &base, jail, depth) {
+                        stack.push((Visit::File(pending), child_base));
                     }
                 }
                 NodeKind::JailBlock => {
@@ -518,13 +559,13 @@ impl RecordBuilder<'_> {
                         .map(|(_, b)| b.clone())
                         .unwrap_or(IncludeBase::CurrentDir);
                     stack.push((
-                        Frame {
+                        Visit::Items(Frame {
                             file,
                             next: NodeId(node.0 + 1),
                             end,
                             jail: Some(record),
                             depth,
-                        },
+                        }),
                         base,
                     ));
                 }
@@ -588,15 +629,17 @@ impl RecordBuilder<'_> {
         self.records.len() - 1
     }
 
-    /// Resolves and reads the files of one `.include` statement. Returns
-    /// them in reverse order, ready to be pushed on the walk stack.
+    /// Resolves the files of one `.include` statement (they are read when
+    /// the walk reaches them). Returns them in reverse order, ready to be
+    /// pushed on the walk stack.
     fn include(
         &mut self,
         arena: &Arena,
         values: Range<usize>,
         base: &IncludeBase,
+        jail: Option<usize>,
         depth: usize,
-    ) -> Vec<(FileId, IncludeBase)> {
+    ) -> Vec<(PendingFile, IncludeBase)> {
         let mut files = Vec::new();
         for index in values {
             let value = &arena.strings[index];
@@ -662,39 +705,63 @@ impl RecordBuilder<'_> {
                 is_glob,
                 files: Vec::new(),
             });
+            let directive = self.includes.len() - 1;
             for path in paths {
-                let name = String::from_utf8_lossy(&path).into_owned();
-                let fs_path = bytes_to_path(&path);
-                match self.loader.read(&fs_path) {
-                    Ok(text) => {
-                        let parse = parser::parse_owned(text, self.target);
-                        let file = self.add_file(name, fs_path, parse);
-                        if let Some(directive) = self.includes.last_mut() {
-                            directive.files.push(file);
-                        }
-                        files.push((file, IncludeBase::NameOf(path.into())));
-                    }
-                    Err(error) => {
-                        self.fatal = true;
-                        self.diagnostics.push(
-                            Diagnostic::error(
-                                "include-not-found",
-                                format!("cannot read included file `{name}`: {}", io_message(&error)),
-                                value.span.clone(),
-                            )
-                            .with_help("a path without glob characters must exist; use a glob such as `dir/*.conf` to allow no match")
-                            .with_jail_message(format!("{name}: {}", io_message(&error))),
-                        );
-                        // jail(8) exits at the first file it cannot open.
-                        files.reverse();
-                        return files;
-                    }
-                }
+                let base = IncludeBase::NameOf(path.clone().into());
+                let pending = PendingFile {
+                    path,
+                    directive,
+                    span: value.span.clone(),
+                    jail,
+                    depth: depth + 1,
+                };
+                files.push((pending, base));
             }
         }
         files.reverse();
         files
     }
+
+    /// Reads and parses an included file; `None` (with the error reported)
+    /// when it cannot be read.
+    fn read_included(&mut self, pending: &PendingFile) -> Option<FileId> {
+        let name = String::from_utf8_lossy(&pending.path).into_owned();
+        let fs_path = bytes_to_path(&pending.path);
+        if let Some(&file) = self.included.get(&fs_path) {
+            self.includes[pending.directive].files.push(file);
+            return Some(file);
+        }
+        match self.loader.read(&fs_path) {
+            Ok(text) => {
+                let parse = parser::parse_owned(text, self.target);
+                let file = self.add_file(name, fs_path.clone(), parse);
+                self.included.insert(fs_path, file);
+                self.includes[pending.directive].files.push(file);
+                Some(file)
+            }
+            Err(error) => {
+                self.fatal = true;
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "include-not-found",
+                        format!("cannot read included file `{name}`: {}", io_message(&error)),
+                        pending.span.clone(),
+                    )
+                    .with_help("a path without glob characters must exist; use a glob such as `dir/*.conf` to allow no match")
+                    .with_jail_message(format!("{name}: {}", io_message(&error))),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// An entry of the file walk's stack.
+enum Visit {
+    /// Items of a file or block still to visit.
+    Items(Frame),
+    /// An included file not read yet.
+    File(PendingFile),
 }
 
 /// Whether two paths name the same file.

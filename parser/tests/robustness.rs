@@ -502,8 +502,12 @@ fn include_of_itself_stops_at_depth_32() {
             depth[0].jail_message.as_deref(),
             Some("maximum include depth exceeded")
         );
-        // The main file and 32 levels of includes.
-        assert_eq!(config.sources.len(), MAX_INCLUDE_DEPTH + 1);
+        // The main file, and the same file once more for its includes: a
+        // file included again is read and parsed once, then walked again
+        // (32 levels deep).
+        assert_eq!(config.sources.len(), 2);
+        // One `.include` followed on each of the 32 levels.
+        assert_eq!(config.includes.len(), MAX_INCLUDE_DEPTH);
         let other: Vec<_> = config
             .diagnostics
             .iter()
@@ -535,13 +539,16 @@ fn include_loop_through_two_files_stops_at_depth_32() {
             .count(),
         1
     );
-    assert_eq!(config.sources.len(), MAX_INCLUDE_DEPTH + 1);
+    // a.conf as the main file, then b.conf and a.conf once each.
+    assert_eq!(config.sources.len(), 3);
     let _ = dump::jail_e(&config, b" | ");
 }
 
-/// Serves `a.conf` and `b.conf` for every glob, each including `*.conf`
-/// again, and counts the reads; panics instead of hanging.
+/// Serves `files` files (`f0.conf`, `f1.conf`, …) for every glob, each
+/// including `*.conf` again, and counts the reads; panics instead of
+/// hanging.
 struct GlobLoop {
+    files: usize,
     reads: std::cell::Cell<usize>,
 }
 
@@ -563,7 +570,9 @@ impl FileLoader for GlobLoop {
             .map_or(0, |i| i + 1)];
         Ok(GlobResult {
             has_magic: true,
-            matches: vec![[dir, b"a.conf"].concat(), [dir, b"b.conf"].concat()],
+            matches: (0..self.files)
+                .map(|i| [dir, format!("f{i}.conf").as_bytes()].concat())
+                .collect(),
         })
     }
 }
@@ -574,17 +583,22 @@ impl FileLoader for GlobLoop {
 /// after that error would read about 2^33 files.
 #[test]
 fn glob_include_loop_stops_at_first_depth_error() {
-    let loader = GlobLoop {
-        reads: std::cell::Cell::new(0),
-    };
-    let out = run_with(b".include \"/etc/*.conf\";\n", Target::V15, &loader);
-    assert!(out.config.fatal);
-    assert_eq!(
-        out.codes()
-            .iter()
-            .filter(|&&c| c == "include-depth")
-            .count(),
-        1
-    );
-    assert!(loader.reads.get() <= 2 * MAX_INCLUDE_DEPTH);
+    for files in [2, 500] {
+        let loader = GlobLoop {
+            files,
+            reads: std::cell::Cell::new(0),
+        };
+        let out = run_with(b".include \"/etc/*.conf\";\n", Target::V15, &loader);
+        assert!(out.config.fatal);
+        assert_eq!(
+            out.codes()
+                .iter()
+                .filter(|&&c| c == "include-depth")
+                .count(),
+            1
+        );
+        // Files are read when the walk reaches them, and once: reading
+        // every match at every level would read 32 × 500 files.
+        assert_eq!(loader.reads.get(), 1, "{files} files per glob");
+    }
 }
