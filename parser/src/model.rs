@@ -365,8 +365,9 @@ struct RecordBuilder<'a> {
     global: Option<usize>,
     diagnostics: Vec<Diagnostic>,
     fatal: bool,
-    /// jail(8) has exited: an include failed (missing file, glob failure,
-    /// include depth). Nothing after it is read.
+    /// jail(8) has exited at a glob failure or past the include depth:
+    /// nothing after it is read. (After a file that cannot be read, the
+    /// rest is still analysed, for editors; the configuration is fatal.)
     stopped: bool,
     includes: Vec<IncludeDirective>,
     /// The files read for includes, by path: a file included again (an
@@ -400,6 +401,19 @@ struct Frame {
     jail: Option<usize>,
     /// Include depth of this file.
     depth: usize,
+}
+
+impl Frame {
+    /// The top-level items of a whole file.
+    fn whole_file(tree: &SyntaxTree, file: FileId, jail: Option<usize>, depth: usize) -> Frame {
+        Frame {
+            file,
+            next: NodeId(tree.root().0 + 1),
+            end: tree.subtree_end(tree.root()),
+            jail,
+            depth,
+        }
+    }
 }
 
 impl RecordBuilder<'_> {
@@ -479,13 +493,7 @@ impl RecordBuilder<'_> {
     fn walk(&mut self, root_file: FileId, root_base: IncludeBase) {
         let tree = &self.sources.get(root_file).parse.tree;
         let mut stack = vec![(
-            Visit::Items(Frame {
-                file: root_file,
-                next: NodeId(tree.root().0 + 1),
-                end: tree.subtree_end(tree.root()),
-                jail: None,
-                depth: 0,
-            }),
+            Visit::Items(Frame::whole_file(tree, root_file, None, 0)),
             root_base,
         )];
         while let Some((visit, _)) = stack.last_mut() {
@@ -499,13 +507,12 @@ impl RecordBuilder<'_> {
                     match self.read_included(pending) {
                         Some(file) => {
                             let tree = &self.sources.get(file).parse.tree;
-                            *visit = Visit::Items(Frame {
+                            *visit = Visit::Items(Frame::whole_file(
+                                tree,
                                 file,
-                                next: NodeId(tree.root().0 + 1),
-                                end: tree.subtree_end(tree.root()),
-                                jail: pending.jail,
-                                depth: pending.depth,
-                            });
+                                pending.jail,
+                                pending.depth,
+                            ));
                         }
                         None => {
                             // jail(8) stops at the first file it cannot
@@ -725,12 +732,12 @@ impl RecordBuilder<'_> {
     /// Reads and parses an included file; `None` (with the error reported)
     /// when it cannot be read.
     fn read_included(&mut self, pending: &PendingFile) -> Option<FileId> {
-        let name = String::from_utf8_lossy(&pending.path).into_owned();
         let fs_path = bytes_to_path(&pending.path);
         if let Some(&file) = self.included.get(&fs_path) {
             self.includes[pending.directive].files.push(file);
             return Some(file);
         }
+        let name = String::from_utf8_lossy(&pending.path).into_owned();
         match self.loader.read(&fs_path) {
             Ok(text) => {
                 let parse = parser::parse_owned(text, self.target);
