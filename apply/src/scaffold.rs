@@ -448,7 +448,7 @@ fn block_own_name(tree: &SyntaxTree, block: NodeId) -> Option<Vec<u8>> {
 fn statement_name(tree: &SyntaxTree, statement: NodeId) -> Option<String> {
     let name = tree.child_node(statement, NodeKind::ParamName)?;
     let index = tree.token_range(name).start;
-    let token = *tree.tokens().get(index)?;
+    let token = tree.tokens().get(index)?;
     let value = piece_value(token.kind, tree.token_text(index as u32));
     let value = String::from_utf8_lossy(&value).into_owned();
     Some(if token.kind.is_variable() {

@@ -50,7 +50,7 @@ pub use range::minimal_edit;
 use std::fmt;
 use std::ops::Range;
 
-use jailconf_parser::lexer::{Token, TokenKind, MAX_INPUT};
+use jailconf_parser::lexer::{TokenKind, Tokens, MAX_INPUT};
 use jailconf_parser::parser::{parse, SyntaxError};
 use jailconf_parser::settings::{FormatSettings, Indent};
 use jailconf_parser::syntax::{NodeKind, SyntaxTree};
@@ -79,7 +79,7 @@ impl LineEnding {
     }
 
     /// [`LineEnding::detect`] over already lexed text.
-    pub(crate) fn of_tokens(text: &[u8], tokens: &[Token]) -> LineEnding {
+    pub(crate) fn of_tokens(text: &[u8], tokens: &Tokens) -> LineEnding {
         match tokens.iter().find(|t| t.kind == TokenKind::Newline) {
             Some(t) if t.start > 0 && text[t.start as usize - 1] == b'\r' => LineEnding::CrLf,
             _ => LineEnding::Lf,

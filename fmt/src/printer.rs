@@ -17,7 +17,7 @@
 
 use std::ops::Range;
 
-use jailconf_parser::lexer::{Token, TokenKind};
+use jailconf_parser::lexer::{TokenKind, Tokens};
 use jailconf_parser::settings::Indent;
 use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
 
@@ -157,7 +157,7 @@ struct Atom {
 struct Printer<'a> {
     tree: &'a SyntaxTree,
     text: &'a [u8],
-    tokens: &'a [Token],
+    tokens: &'a Tokens,
     out: Vec<u8>,
     /// Column of the output position.
     col: usize,
@@ -256,7 +256,7 @@ impl<'a> Printer<'a> {
     }
 
     fn token_text(&self, index: usize) -> &'a [u8] {
-        let token = self.tokens[index];
+        let token = self.tokens.at(index);
         let text = &self.text[token.range()];
         if is_line_comment(token.kind) {
             trim_line_comment(text)
@@ -269,7 +269,7 @@ impl<'a> Printer<'a> {
     fn comments(&mut self, range: Comments) {
         let mut first = true;
         for t in range.0 as usize..range.1 as usize {
-            if !self.tokens[t].kind.is_comment() {
+            if !self.tokens.at(t).kind.is_comment() {
                 continue;
             }
             if !first {
@@ -287,9 +287,10 @@ impl<'a> Printer<'a> {
         if range.is_empty() {
             return;
         }
-        let tokens = &self.tokens[range];
-        self.comments_printed += tokens.iter().filter(|t| t.kind.is_comment()).count();
-        let bytes = tokens[0].start as usize..tokens[tokens.len() - 1].end as usize;
+        let tokens = self.tokens.range(range.clone());
+        self.comments_printed += tokens.filter(|t| t.kind.is_comment()).count();
+        let bytes =
+            self.tokens.at(range.start).start as usize..self.tokens.at(range.end - 1).end as usize;
         let text = &self.text[bytes];
         self.put(text);
     }
@@ -386,24 +387,24 @@ impl<'a> Printer<'a> {
                 let range = self.tree.byte_range(node);
                 let body = match entry.kind {
                     EntryKind::Block(node) => self.block_braces(node).map(|(_, lbrace, rbrace)| {
-                        tokens[lbrace].end as usize..tokens[rbrace].start as usize
+                        tokens.at(lbrace).end as usize..tokens.at(rbrace).start as usize
                     }),
                     _ => None,
                 };
                 (Some(range.start), Some(range.end), body)
             }
             EntryKind::Verbatim(start, end) => (
-                Some(tokens[start as usize].start as usize),
-                Some(tokens[end as usize - 1].end as usize),
+                Some(tokens.at(start as usize).start as usize),
+                Some(tokens.at(end as usize - 1).end as usize),
                 None,
             ),
         };
         let lead_start =
-            (!entry.lead.is_empty()).then(|| tokens[entry.lead.0 as usize].start as usize);
+            (!entry.lead.is_empty()).then(|| tokens.at(entry.lead.0 as usize).start as usize);
         let lead_end =
-            (!entry.lead.is_empty()).then(|| tokens[entry.lead.1 as usize - 1].end as usize);
+            (!entry.lead.is_empty()).then(|| tokens.at(entry.lead.1 as usize - 1).end as usize);
         let trail_end =
-            (!entry.trail.is_empty()).then(|| tokens[entry.trail.1 as usize - 1].end as usize);
+            (!entry.trail.is_empty()).then(|| tokens.at(entry.trail.1 as usize - 1).end as usize);
         let start = lead_start.or(item_start).unwrap_or(0);
         let end = trail_end.or(item_end).or(lead_end).unwrap_or(start);
         self.records.push(Record {
@@ -420,14 +421,14 @@ impl<'a> Printer<'a> {
         let range = self.tree.token_range(node);
         let name = self.tree.child_node(node, NodeKind::JailName)?;
         let mut lbrace = self.tree.token_range(name).end;
-        while lbrace < range.end && !self.tokens[lbrace].kind.is_significant() {
+        while lbrace < range.end && !self.tokens.at(lbrace).kind.is_significant() {
             lbrace += 1;
         }
-        if lbrace >= range.end || self.tokens[lbrace].kind != TokenKind::LBrace {
+        if lbrace >= range.end || self.tokens.at(lbrace).kind != TokenKind::LBrace {
             return None;
         }
         let rbrace = range.end - 1;
-        if rbrace <= lbrace || self.tokens[rbrace].kind != TokenKind::RBrace {
+        if rbrace <= lbrace || self.tokens.at(rbrace).kind != TokenKind::RBrace {
             return None;
         }
         Some((name, lbrace, rbrace))
@@ -496,7 +497,7 @@ impl<'a> Printer<'a> {
             // The tokens before it: whitespace, comments (and, in trees
             // with errors, stray tokens).
             while t < gap_end {
-                let kind = tokens[t].kind;
+                let kind = tokens.at(t).kind;
                 match kind {
                     TokenKind::Whitespace => {}
                     TokenKind::Newline => {
@@ -590,18 +591,18 @@ impl<'a> Printer<'a> {
     /// `NOT_ALIGNABLE` for other statements, which end a run.
     fn name_width(&self, range: Range<usize>) -> u32 {
         let tokens = self.tokens;
-        let name = tokens[range.start];
+        let name = tokens.at(range.start);
         let mut t = range.start + 1;
         let mut end = name.end;
         while t < range.end
-            && (tokens[t].kind == TokenKind::DqClose
-                || (tokens[t].kind.is_piece() && tokens[t].joined))
+            && (tokens.at(t).kind == TokenKind::DqClose
+                || (tokens.at(t).kind.is_piece() && tokens.at(t).joined))
         {
-            end = tokens[t].end;
+            end = tokens.at(t).end;
             t += 1;
         }
         while t < range.end {
-            match tokens[t].kind {
+            match tokens.at(t).kind {
                 TokenKind::Whitespace | TokenKind::Newline => t += 1,
                 TokenKind::Eq | TokenKind::PlusEq => {
                     let text = &self.text[name.start as usize..end as usize];
@@ -624,7 +625,7 @@ impl<'a> Printer<'a> {
         let tokens = self.tokens;
         let mut t = range.start;
         while t < range.end {
-            let token = tokens[t];
+            let token = tokens.at(t);
             let kind = match token.kind {
                 TokenKind::Whitespace | TokenKind::Newline => {
                     t += 1;
@@ -653,10 +654,10 @@ impl<'a> Printer<'a> {
                     let mut end = token.end;
                     t += 1;
                     while t < range.end
-                        && (tokens[t].kind == TokenKind::DqClose
-                            || (tokens[t].kind.is_piece() && tokens[t].joined))
+                        && (tokens.at(t).kind == TokenKind::DqClose
+                            || (tokens.at(t).kind.is_piece() && tokens.at(t).joined))
                     {
-                        end = tokens[t].end;
+                        end = tokens.at(t).end;
                         t += 1;
                     }
                     self.atoms.push(Atom {

@@ -25,7 +25,7 @@ use std::io;
 use std::path::Path;
 
 use jailconf_parser::glob::{GlobError, GlobResult};
-use jailconf_parser::lexer::{self, Token};
+use jailconf_parser::lexer::{self, Tokens};
 use jailconf_parser::source::{Sources, Span};
 use jailconf_parser::syntax::{Element, NodeId, SyntaxTree};
 use jailconf_parser::{dump, parse, Config, FileLoader, MainFile, Target};
@@ -106,7 +106,7 @@ impl FileLoader for FakeLoader {
 }
 
 /// Checks that `tokens` are non-empty, contiguous and cover all of `input`.
-pub fn check_tokens(tokens: &[Token], input: &[u8]) -> Result<(), String> {
+pub fn check_tokens(tokens: &Tokens, input: &[u8]) -> Result<(), String> {
     let mut at = 0usize;
     let mut rebuilt = Vec::with_capacity(input.len());
     for (i, token) in tokens.iter().enumerate() {
@@ -307,7 +307,7 @@ pub fn check_input_for(data: &[u8], target: Target) {
     }
 
     let parsed = parse(data, target);
-    if parsed.tree.tokens() != tokens.as_slice() {
+    if parsed.tree.tokens() != &tokens {
         panic!("parse ({target}): the parser's tokens differ from the lexer's");
     }
     if let Err(e) = check_tree(&parsed.tree, data) {

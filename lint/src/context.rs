@@ -728,13 +728,13 @@ fn collect_statements<'a>(
                     continue;
                 };
                 let first = tree.token_range(name_node).start;
-                let Some(token) = tree.tokens().get(first).copied() else {
+                let Some(token) = tree.tokens().get(first) else {
                     continue;
                 };
                 let name_range = tree.byte_range(name_node);
                 let (mut append, mut assign) = (false, false);
                 for t in tree.direct_tokens(node) {
-                    match tree.tokens()[t as usize].kind {
+                    match tree.tokens().at(t as usize).kind {
                         TokenKind::PlusEq => append = true,
                         TokenKind::Eq => assign = true,
                         _ => {}

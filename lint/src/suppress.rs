@@ -62,7 +62,7 @@ fn collect_file(file: FileId, tree: &SyntaxTree, comments: &[u32], out: &mut Vec
     let text = tree.text();
     for &index in comments {
         let index = index as usize;
-        let token = &tree.tokens()[index];
+        let token = tree.tokens().at(index);
         let comment = &text[token.range()];
         let Some(rules) = parse_comment(&crate::context::lossy(comment)) else {
             continue;
@@ -94,7 +94,7 @@ fn collect_file(file: FileId, tree: &SyntaxTree, comments: &[u32], out: &mut Vec
 /// The byte range of the first statement or block starting after token
 /// `index`.
 fn next_item_range(tree: &SyntaxTree, index: usize) -> Option<std::ops::Range<u32>> {
-    let after = tree.tokens()[index].end as usize;
+    let after = tree.tokens().at(index).end as usize;
     tree.descendants(tree.root())
         .filter(|&n| {
             matches!(

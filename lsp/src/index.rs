@@ -331,7 +331,7 @@ impl Index {
             return;
         };
         let name_token = tree.token_range(name_node).start;
-        let token = tree.tokens()[name_token];
+        let token = tree.tokens().at(name_token);
         let text = tree.token_text(name_token as u32);
         let is_var = token.kind.is_variable();
         let name = piece_value(token.kind, text);
@@ -344,7 +344,7 @@ impl Index {
                 }
                 let mut pieces = Vec::new();
                 for t in tree.token_range(value) {
-                    let token = tree.tokens()[t];
+                    let token = tree.tokens().at(t);
                     if !token.kind.is_piece() {
                         continue;
                     }
@@ -386,7 +386,7 @@ impl Index {
             is_var,
             append: tree
                 .token_range(node)
-                .any(|t| tree.tokens()[t].kind == TokenKind::PlusEq),
+                .any(|t| tree.tokens().at(t).kind == TokenKind::PlusEq),
             values,
         });
         self.records[record].statements.push(statement);

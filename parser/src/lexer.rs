@@ -161,6 +161,226 @@ impl Token {
     }
 }
 
+/// Every [`TokenKind`] in the order of its `u8` value.
+const ALL_KINDS: [TokenKind; TokenKind::Stray as usize + 1] = {
+    use TokenKind::*;
+    [
+        Whitespace,
+        Newline,
+        HashComment,
+        SlashComment,
+        BlockComment,
+        Semi,
+        Comma,
+        Eq,
+        PlusEq,
+        LBrace,
+        RBrace,
+        Bare,
+        Special,
+        Escape,
+        SingleQuoted,
+        DoubleQuoted,
+        DqHead,
+        DqText,
+        DqTail,
+        DqClose,
+        VarSimple,
+        VarBraced,
+        UnterminatedComment,
+        UnterminatedString,
+        UnterminatedVariable,
+        Stray,
+    ]
+};
+
+/// The kind of each tag value without its [`JOINED`] bit: [`ALL_KINDS`],
+/// padded to 128 entries so that looking a tag up needs no bounds check.
+const KINDS: [TokenKind; 128] = {
+    let mut kinds = [TokenKind::Stray; 128];
+    let mut index = 0;
+    while index < ALL_KINDS.len() {
+        // Each kind sits at its own value: checked when compiling.
+        assert!(ALL_KINDS[index] as usize == index);
+        kinds[index] = ALL_KINDS[index];
+        index += 1;
+    }
+    kinds
+};
+
+/// The bit of a tag that marks a joined piece ([`Token::joined`]).
+const JOINED: u8 = 0x80;
+
+/// The tokens of one input, column by column: one tag byte (the kind and
+/// the joined flag) and one start offset per token, and the input's
+/// length after the last start. A token ends where the next one starts
+/// (every byte is in a token), so 5 bytes a token hold what a [`Token`]
+/// holds in 12; a large configuration has more tokens than bytes of
+/// anything else, and each stage reads them again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tokens {
+    tags: Vec<u8>,
+    /// `tags.len() + 1` entries.
+    starts: Vec<u32>,
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        Tokens {
+            tags: Vec::new(),
+            starts: vec![0],
+        }
+    }
+}
+
+impl Tokens {
+    fn with_capacity(capacity: usize) -> Self {
+        let mut starts = Vec::with_capacity(capacity + 1);
+        starts.push(0);
+        Tokens {
+            tags: Vec::with_capacity(capacity),
+            starts,
+        }
+    }
+
+    /// Appends a token from the current end to `end`.
+    fn push(&mut self, kind: TokenKind, joined: bool, end: u32) {
+        self.tags.push(kind as u8 | if joined { JOINED } else { 0 });
+        self.starts.push(end);
+    }
+
+    /// How many tokens there are.
+    pub fn len(&self) -> usize {
+        self.tags.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
+    /// The token at `index`, if there is one.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<Token> {
+        let tag = *self.tags.get(index)?;
+        Some(Token {
+            kind: KINDS[usize::from(tag & !JOINED)],
+            joined: tag & JOINED != 0,
+            start: self.starts[index],
+            end: self.starts[index + 1],
+        })
+    }
+
+    /// The token at `index`.
+    ///
+    /// # Panics
+    /// When `index` is out of range, like indexing a slice.
+    #[inline]
+    pub fn at(&self, index: usize) -> Token {
+        match self.get(index) {
+            Some(token) => token,
+            None => panic!("token {index} of {}", self.len()),
+        }
+    }
+
+    /// The kind of the token at `index`, if there is one.
+    #[inline]
+    pub fn kind(&self, index: usize) -> Option<TokenKind> {
+        let tag = *self.tags.get(index)?;
+        Some(KINDS[usize::from(tag & !JOINED)])
+    }
+
+    /// The tokens in order.
+    pub fn iter(&self) -> TokenIter<'_> {
+        self.range(0..self.len())
+    }
+
+    /// The tokens with indices in `range`, in order.
+    ///
+    /// # Panics
+    /// When the range is out of bounds, like slicing.
+    pub fn range(&self, range: std::ops::Range<usize>) -> TokenIter<'_> {
+        assert!(
+            range.start <= range.end && range.end <= self.len(),
+            "tokens {range:?} of {}",
+            self.len()
+        );
+        TokenIter {
+            tokens: self,
+            next: range.start,
+            end: range.end,
+        }
+    }
+
+    /// The index of the first token for which `pred` is false, given that
+    /// it is true for every token before and false for every one after
+    /// (like [`slice::partition_point`]).
+    pub fn partition_point(&self, mut pred: impl FnMut(Token) -> bool) -> usize {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if pred(self.at(middle)) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+
+    /// The last token.
+    pub fn last(&self) -> Option<Token> {
+        self.len().checked_sub(1).and_then(|index| self.get(index))
+    }
+}
+
+impl<'a> IntoIterator for &'a Tokens {
+    type Item = Token;
+    type IntoIter = TokenIter<'a>;
+
+    fn into_iter(self) -> TokenIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over a range of [`Tokens`].
+#[derive(Clone, Debug)]
+pub struct TokenIter<'a> {
+    tokens: &'a Tokens,
+    next: usize,
+    end: usize,
+}
+
+impl Iterator for TokenIter<'_> {
+    type Item = Token;
+
+    #[inline]
+    fn next(&mut self) -> Option<Token> {
+        if self.next >= self.end {
+            return None;
+        }
+        self.next += 1;
+        self.tokens.get(self.next - 1)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.end - self.next;
+        (left, Some(left))
+    }
+}
+
+impl DoubleEndedIterator for TokenIter<'_> {
+    fn next_back(&mut self) -> Option<Token> {
+        if self.next >= self.end {
+            return None;
+        }
+        self.end -= 1;
+        self.tokens.get(self.end)
+    }
+}
+
+impl ExactSizeIterator for TokenIter<'_> {}
+
 /// The largest input the lexer accepts (offsets are 32-bit).
 pub const MAX_INPUT: usize = u32::MAX as usize - 1;
 
@@ -168,14 +388,14 @@ pub const MAX_INPUT: usize = u32::MAX as usize - 1;
 ///
 /// Inputs larger than [`MAX_INPUT`] are cut there; callers check the size
 /// first and report it.
-pub fn lex(input: &[u8], target: Target) -> Vec<Token> {
+pub fn lex(input: &[u8], target: Target) -> Tokens {
     lex_reporting(input, target).0
 }
 
 /// [`lex`], and whether any token is a lexical error
 /// ([`TokenKind::is_lex_error`]), so that the parser does not have to
 /// look through all the tokens for them.
-pub(crate) fn lex_reporting(input: &[u8], target: Target) -> (Vec<Token>, bool) {
+pub(crate) fn lex_reporting(input: &[u8], target: Target) -> (Tokens, bool) {
     let input = &input[..input.len().min(MAX_INPUT)];
     let mut lexer = Lexer {
         input,
@@ -185,7 +405,7 @@ pub(crate) fn lex_reporting(input: &[u8], target: Target) -> (Vec<Token>, bool) 
         dq_end: 0,
         cr_is_space: target.new_grammar(),
         // Configurations average four to six bytes a token.
-        tokens: Vec::with_capacity(input.len() / 3 + 16),
+        tokens: Tokens::with_capacity(input.len() / 3 + 16),
         lex_errors: false,
     };
     lexer.run();
@@ -202,7 +422,7 @@ struct Lexer<'a> {
     /// In the `DQ` state: the offset just past the string's closing quote.
     dq_end: usize,
     cr_is_space: bool,
-    tokens: Vec<Token>,
+    tokens: Tokens,
     /// Whether a lexical error token was pushed.
     lex_errors: bool,
 }
@@ -454,14 +674,8 @@ impl Lexer<'_> {
             false
         };
         self.lex_errors |= kind.is_lex_error();
-        let start = self.pos;
         self.pos += len;
-        self.tokens.push(Token {
-            kind,
-            joined,
-            start: start as u32,
-            end: self.pos as u32,
-        });
+        self.tokens.push(kind, joined, self.pos as u32);
     }
 
     fn normal_token(&mut self) {
@@ -778,6 +992,29 @@ mod tests {
     }
 
     #[test]
+    fn tokens_end_where_the_next_starts() {
+        let input = b"a = \"b$c\";";
+        let tokens = lex(input, Target::V15);
+        let all: Vec<Token> = tokens.iter().collect();
+        assert_eq!(all.len(), tokens.len());
+        assert_eq!(all.first().map(|t| t.start), Some(0));
+        assert_eq!(tokens.last().map(|t| t.end), Some(input.len() as u32));
+        for pair in all.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+        }
+        let backwards: Vec<Token> = tokens.range(1..4).rev().collect();
+        assert_eq!(backwards, [all[3], all[2], all[1]]);
+        assert_eq!(tokens.kind(2), Some(all[2].kind));
+        assert!(
+            all.iter().any(|t| t.joined),
+            "the variable continues the string"
+        );
+        assert_eq!(tokens.get(all.len()), None);
+        let empty = lex(b"", Target::V15);
+        assert!(empty.is_empty() && empty.get(0).is_none() && empty.last().is_none());
+    }
+
+    #[test]
     fn comment_starts_inside_unquoted_word() {
         assert_eq!(
             texts("path = /a//b;"),
@@ -822,8 +1059,8 @@ mod tests {
 
     #[test]
     fn carriage_return_depends_on_target() {
-        assert_eq!(lex(b"\r", Target::V15)[0].kind, TokenKind::Whitespace);
-        assert_eq!(lex(b"\r", Target::V13)[0].kind, TokenKind::Stray);
+        assert_eq!(lex(b"\r", Target::V15).at(0).kind, TokenKind::Whitespace);
+        assert_eq!(lex(b"\r", Target::V13).at(0).kind, TokenKind::Stray);
     }
 
     #[test]
@@ -873,6 +1110,6 @@ mod tests {
     #[test]
     fn stray_bytes() {
         assert_eq!(kinds("\u{0c}")[0].0, TokenKind::Stray);
-        assert_eq!(lex(b"\xc3", Target::V15)[0].kind, TokenKind::Stray);
+        assert_eq!(lex(b"\xc3", Target::V15).at(0).kind, TokenKind::Stray);
     }
 }

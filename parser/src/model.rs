@@ -867,7 +867,7 @@ fn jail_syntax_message(
 pub fn block_name(tree: &SyntaxTree, file: FileId, node: NodeId) -> Option<(Vec<u8>, Span)> {
     let name_node = tree.child_node(node, NodeKind::JailName)?;
     let token = tree.token_range(name_node).start;
-    let piece = *tree.tokens().get(token)?;
+    let piece = tree.tokens().get(token)?;
     if !piece.kind.is_piece() || piece.kind.is_variable() {
         return None;
     }
@@ -894,7 +894,7 @@ fn lower_statement(
 ) -> Option<Statement> {
     let name_node = tree.child_node(node, NodeKind::ParamName)?;
     let name_token = tree.token_range(name_node).start;
-    let piece = tree.tokens()[name_token];
+    let piece = tree.tokens().at(name_token);
     let name_start = arena.names.len();
     piece_value_into(
         piece.kind,
@@ -909,8 +909,9 @@ fn lower_statement(
         ..list.map_or(tree.token_range(node).end, |list| {
             tree.token_range(list).start
         });
-    let append = tree.tokens()[operator_tokens]
-        .iter()
+    let append = tree
+        .tokens()
+        .range(operator_tokens)
         .any(|t| t.kind == TokenKind::PlusEq);
     let values = match list {
         Some(list) => lower_values(tree, file, list, arena),
@@ -952,7 +953,7 @@ fn lower_values(tree: &SyntaxTree, file: FileId, list: NodeId, arena: &mut Arena
         let text_start = arena.text.len();
         let vars_start = arena.vars.len();
         for index in tree.token_range(value) {
-            let token = tree.tokens()[index];
+            let token = tree.tokens().at(index);
             if !token.kind.is_piece() {
                 continue;
             }

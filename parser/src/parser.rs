@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::lexer::{self, piece_value, Token, TokenKind};
+use crate::lexer::{self, piece_value, Token, TokenKind, Tokens};
 use crate::syntax::{NodeKind, SyntaxTree, TreeBuilder};
 use crate::Target;
 
@@ -96,7 +96,7 @@ struct OpenBlock {
 
 struct Parser<'a> {
     text: &'a [u8],
-    tokens: &'a [Token],
+    tokens: &'a Tokens,
     pos: usize,
     target: Target,
     builder: TreeBuilder,
@@ -146,8 +146,8 @@ impl Parser<'_> {
     /// Skips trivia and lexical-error tokens (which belong to the node
     /// currently open).
     fn skip_trivia(&mut self) {
-        while let Some(t) = self.tokens.get(self.pos) {
-            if t.kind.is_significant() {
+        while let Some(kind) = self.tokens.kind(self.pos) {
+            if kind.is_significant() {
                 break;
             }
             self.pos += 1;
@@ -157,7 +157,7 @@ impl Parser<'_> {
     /// The next significant token, skipping trivia.
     fn peek(&mut self) -> Option<Token> {
         self.skip_trivia();
-        self.tokens.get(self.pos).copied()
+        self.tokens.get(self.pos)
     }
 
     /// The token right at the cursor if it is a piece that continues the
@@ -165,11 +165,7 @@ impl Parser<'_> {
     fn joined_piece_here(&self) -> bool {
         self.tokens
             .get(self.pos)
-            .is_some_and(|t| t.kind.is_piece() && t.joined)
-            || self
-                .tokens
-                .get(self.pos)
-                .is_some_and(|t| t.kind == TokenKind::DqClose)
+            .is_some_and(|t| (t.kind.is_piece() && t.joined) || t.kind == TokenKind::DqClose)
     }
 
     fn bump(&mut self) {
@@ -194,8 +190,8 @@ impl Parser<'_> {
 
     /// End of the last non-trivia token before the cursor.
     fn prev_end(&self) -> u32 {
-        self.tokens[..self.pos]
-            .iter()
+        self.tokens
+            .range(0..self.pos)
             .rev()
             .find(|t| t.kind.is_significant() || t.kind == TokenKind::DqClose)
             .map_or(0, |t| t.end)
@@ -272,10 +268,9 @@ impl Parser<'_> {
 
     fn context_hint(&self) -> (Option<String>, Option<(Range<u32>, String)>) {
         let end = (self.pos + 1).min(self.tokens.len());
-        let tokens = &self.tokens[self.statement_start.min(end)..end];
+        let tokens = self.tokens.range(self.statement_start.min(end)..end);
         let line_of = |offset: u32| self.line_of(offset);
-        for pair in tokens.windows(2) {
-            let (before, comment) = (pair[0], pair[1]);
+        for (before, comment) in tokens.clone().zip(tokens.clone().skip(1)) {
             if before.kind.is_piece()
                 && before.end == comment.start
                 && matches!(
@@ -301,7 +296,7 @@ impl Parser<'_> {
         }
         // A string that runs over lines and swallowed a `;` is the
         // signature of a missing closing quote.
-        let runaway = tokens.iter().find(|t| {
+        let runaway = tokens.clone().find(|t| {
             let text = &self.text[t.range()];
             matches!(
                 t.kind,
@@ -483,8 +478,9 @@ impl Parser<'_> {
             after += 1;
         }
         let name_is_joined = after > start + 1
-            && self.tokens[start + 1..after]
-                .iter()
+            && self
+                .tokens
+                .range(start + 1..after)
                 .any(|t| t.kind.is_piece());
         let mut next = after;
         while self
@@ -510,9 +506,9 @@ impl Parser<'_> {
         self.builder.start(NodeKind::JailName, self.pos);
         self.bump();
         if name_is_joined {
-            let joined = self.tokens[self.pos];
+            let joined = self.tokens.at(self.pos);
             let name = String::from_utf8_lossy(
-                &self.text[first.start as usize..self.tokens[name_end - 1].end as usize],
+                &self.text[first.start as usize..self.tokens.at(name_end - 1).end as usize],
             )
             .into_owned();
             let hint = if first.kind == TokenKind::DqHead {
@@ -545,7 +541,7 @@ impl Parser<'_> {
         self.builder.start(NodeKind::ParamName, self.pos);
         self.bump();
         if name_is_joined {
-            let joined = self.tokens[self.pos];
+            let joined = self.tokens.at(self.pos);
             let hint = if first.kind.is_variable() {
                 "a variable name must be one `$name` or `${name}`; use `${a.b}` for dotted names"
                     .to_string()

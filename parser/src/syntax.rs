@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::lexer::{Token, TokenKind};
+use crate::lexer::{TokenKind, Tokens};
 
 /// What a node is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -54,7 +54,7 @@ pub(crate) struct NodeData {
 pub struct SyntaxTree {
     /// Shared with the file's lazily built [`LineIndex`](crate::source::LineIndex).
     pub(crate) text: Arc<Vec<u8>>,
-    pub(crate) tokens: Vec<Token>,
+    pub(crate) tokens: Tokens,
     pub(crate) nodes: Vec<NodeData>,
     /// The kind of each node, by index.
     pub(crate) kinds: Vec<NodeKind>,
@@ -76,7 +76,7 @@ impl SyntaxTree {
     }
 
     /// All tokens in order.
-    pub fn tokens(&self) -> &[Token] {
+    pub fn tokens(&self) -> &Tokens {
         &self.tokens
     }
 
@@ -111,12 +111,12 @@ impl SyntaxTree {
                 .map_or(self.text.len(), |t| t.start as usize);
             return at..at;
         }
-        self.tokens[tokens.start].start as usize..self.tokens[tokens.end - 1].end as usize
+        self.tokens.at(tokens.start).start as usize..self.tokens.at(tokens.end - 1).end as usize
     }
 
     /// The text a token covers.
     pub fn token_text(&self, index: u32) -> &[u8] {
-        &self.text[self.tokens[index as usize].range()]
+        &self.text[self.tokens.at(index as usize).range()]
     }
 
     /// The text a node covers.
@@ -162,7 +162,7 @@ impl SyntaxTree {
     /// The first direct child token of the given kind.
     pub fn child_token(&self, node: NodeId, kind: TokenKind) -> Option<u32> {
         self.direct_tokens(node)
-            .find(|&t| self.tokens[t as usize].kind == kind)
+            .find(|&t| self.tokens.kind(t as usize) == Some(kind))
     }
 
     /// The first direct child node of the given kind.
@@ -214,7 +214,7 @@ impl SyntaxTree {
                     }
                 }
                 Step::Token(t, depth) => {
-                    let token = self.tokens[t as usize];
+                    let token = self.tokens.at(t as usize);
                     let _ = writeln!(
                         out,
                         "{:indent$}{:?}{} {:?}",
@@ -333,7 +333,7 @@ impl TreeBuilder {
         self.kinds[index as usize] = kind;
     }
 
-    pub(crate) fn build(mut self, text: Vec<u8>, tokens: Vec<Token>) -> SyntaxTree {
+    pub(crate) fn build(mut self, text: Vec<u8>, tokens: Tokens) -> SyntaxTree {
         let end = tokens.len();
         while !self.open.is_empty() {
             self.finish(end);

@@ -70,7 +70,7 @@ impl Outcome {
 
 /// Checks that the tokens cover the input exactly, in order, without
 /// building the concatenation (inputs can be large).
-fn assert_lossless_tokens(tokens: &[lexer::Token], text: &[u8]) {
+fn assert_lossless_tokens(tokens: &lexer::Tokens, text: &[u8]) {
     let mut at = 0u32;
     for token in tokens {
         assert_eq!(token.start, at, "gap or overlap before {token:?}");
@@ -99,7 +99,7 @@ fn run_with(text: &[u8], target: Target, loader: &dyn FileLoader) -> Outcome {
     let parse = &config.sources.get(FileId(0)).parse;
     assert!(parse.tree.text() == text, "the tree must hold the input");
     assert!(
-        parse.tree.tokens() == tokens.as_slice(),
+        parse.tree.tokens() == &tokens,
         "parse tokens differ from lex tokens"
     );
     let root = parse.tree.root();

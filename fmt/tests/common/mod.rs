@@ -117,7 +117,7 @@ pub fn check_style(out: &[u8], target: Target) -> Result<(), String> {
     }
     let crlf = jailconf_fmt::LineEnding::detect(out) == jailconf_fmt::LineEnding::CrLf;
     let tokens = jailconf_parser::lexer::lex(out, target);
-    let text = |i: usize| &out[tokens[i].range()];
+    let text = |i: usize| &out[tokens.at(i).range()];
     // Lines seen since the last one with content, and whether the current
     // line has content.
     let mut empty_lines = 0;
@@ -126,7 +126,7 @@ pub fn check_style(out: &[u8], target: Target) -> Result<(), String> {
     for (i, token) in tokens.iter().enumerate() {
         match token.kind {
             TokenKind::Newline => {
-                let before = i.checked_sub(1).map(|p| (tokens[p].kind, text(p)));
+                let before = i.checked_sub(1).map(|p| (tokens.at(p).kind, text(p)));
                 let cr_ok = crlf
                     && before.is_some_and(|(kind, t)| {
                         t.ends_with(b"\r") && (kind != TokenKind::Whitespace || t == b"\r")

@@ -101,7 +101,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         for &index in &context.tokens_of_note(file).single_quoted_dollar {
-            let token = &tree.tokens()[index as usize];
+            let token = tree.tokens().at(index as usize);
             let text = &tree.text()[token.range()];
             let refs = references(text);
             let flagged: Vec<&Reference> = refs.iter().filter(|r| known(&r.name)).collect();

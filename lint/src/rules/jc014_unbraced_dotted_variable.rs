@@ -95,7 +95,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         };
         for &index in &context.tokens_of_note(file).joined_var_simple {
             let index = index as usize;
-            let (token, next) = (&tokens[index], &tokens[index + 1]);
+            let (token, next) = (tokens.at(index), tokens.at(index + 1));
             if is_name(index) {
                 continue;
             }

@@ -58,7 +58,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         else {
             continue;
         };
-        let token = statement.tree.tokens()[operator as usize];
+        let token = statement.tree.tokens().at(operator as usize);
         let finding = report
             .finding(
                 format!("`+=` on `{name}`, which keeps only its last value"),

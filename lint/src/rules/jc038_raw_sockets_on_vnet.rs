@@ -134,7 +134,7 @@ fn is_own_block(statement: &StatementRef<'_>, block: NodeId, jail: &JailRef<'_>)
     let Some(name) = tree.child_node(block, NodeKind::JailName) else {
         return false;
     };
-    let token = tree.tokens()[tree.token_range(name).start];
+    let token = tree.tokens().at(tree.token_range(name).start);
     name_span.file == statement.file && name_span.range == (token.start..token.end)
 }
 

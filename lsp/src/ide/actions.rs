@@ -91,7 +91,7 @@ pub fn actions(analysis: &Analysis, file: FileId, range: Range<u32>) -> Vec<Acti
         }
         let pieces: Vec<usize> = tree
             .token_range(node)
-            .filter(|&t| tree.tokens()[t].kind.is_piece())
+            .filter(|&t| tree.tokens().at(t).kind.is_piece())
             .collect();
         let bytes = tree.byte_range(node);
         let name_range = bytes.start as u32..bytes.end as u32;
@@ -100,7 +100,7 @@ pub fn actions(analysis: &Analysis, file: FileId, range: Range<u32>) -> Vec<Acti
         }
         let plain = pieces.iter().all(|&t| {
             matches!(
-                tree.tokens()[t].kind,
+                tree.tokens().at(t).kind,
                 jailconf_parser::lexer::TokenKind::Bare
                     | jailconf_parser::lexer::TokenKind::Special
             )

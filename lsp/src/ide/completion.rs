@@ -123,7 +123,7 @@ pub fn complete(analysis: &Analysis, file: FileId, offset: u32) -> Completions {
     let mut i = tokens.partition_point(|t| (t.start as usize) < anchor);
     while i > 0 {
         i -= 1;
-        let token = tokens[i];
+        let token = tokens.at(i);
         match token.kind {
             TokenKind::Semi | TokenKind::LBrace | TokenKind::RBrace => break,
             kind if !kind.is_significant() => {}
@@ -138,14 +138,14 @@ pub fn complete(analysis: &Analysis, file: FileId, offset: u32) -> Completions {
         // A half-typed statement can hide a block from the parser: count
         // the braces before the cursor too.
         let before = tokens.partition_point(|t| (t.start as usize) < anchor);
-        let depth = tokens[..before].iter().fold(0i64, |depth, t| match t.kind {
+        let depth = tokens.range(0..before).fold(0i64, |depth, t| match t.kind {
             TokenKind::LBrace => depth + 1,
             TokenKind::RBrace => (depth - 1).max(0),
             _ => depth,
         });
         return names(analysis, record, depth > 0, replace);
     };
-    let token = tokens[first];
+    let token = tokens.at(first);
     if !token.kind.is_piece() {
         return Completions::default();
     }

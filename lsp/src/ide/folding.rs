@@ -42,18 +42,21 @@ pub fn folds(analysis: &Analysis, file: FileId) -> Vec<Fold> {
         let Some(close) = range
             .clone()
             .rev()
-            .find(|&t| tokens[t].kind == TokenKind::RBrace)
+            .find(|&t| tokens.at(t).kind == TokenKind::RBrace)
         else {
             continue;
         };
         // The block's content ends at the last token before `}` that is
         // not whitespace, so the closing brace stays visible.
-        let last = (range.start..close)
-            .rev()
-            .find(|&t| !matches!(tokens[t].kind, TokenKind::Whitespace | TokenKind::Newline));
+        let last = (range.start..close).rev().find(|&t| {
+            !matches!(
+                tokens.at(t).kind,
+                TokenKind::Whitespace | TokenKind::Newline
+            )
+        });
         if let Some(last) = last {
             out.push(Fold {
-                range: tokens[range.start].start..tokens[last].end,
+                range: tokens.at(range.start).start..tokens.at(last).end,
                 kind: Kind::Block,
             });
         }

@@ -115,7 +115,7 @@ pub fn tokens(analysis: &Analysis, file: FileId, range: Option<Range<u32>>) -> V
         }
     }
     let mut out = Vec::new();
-    for (i, token) in lexed[first..last].iter().enumerate() {
+    for (i, token) in lexed.range(first..last).enumerate() {
         let role = role[i];
         let (kind, modifiers) = match token.kind {
             k if k.is_comment() => (TokenType::Comment, 0),
