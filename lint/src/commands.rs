@@ -103,6 +103,17 @@ pub struct SimpleCommands<'t> {
 }
 
 impl<'t> SimpleCommands<'t> {
+    /// Room for the commands of about `bytes` bytes of command text
+    /// (commands average well over five bytes a word and four words a
+    /// command), so that holding every hook of a large configuration does
+    /// not copy the words again each time the vectors fill up.
+    pub fn with_capacity(bytes: usize) -> Self {
+        SimpleCommands {
+            words: Vec::with_capacity(bytes / 5),
+            ends: Vec::with_capacity(bytes / 20),
+        }
+    }
+
     /// Appends the simple commands of `command`; returns the range of the
     /// commands added, for [`SimpleCommands::range`].
     pub fn push(&mut self, command: &'t str) -> std::ops::Range<usize> {

@@ -484,13 +484,15 @@ impl<'a> Context<'a> {
     /// The commands of every hook value, split once.
     fn command_cache(&self) -> &CommandCache<'a> {
         self.commands.get_or_init(|| {
-            let hook_values = (self.jails.iter())
+            let (hook_values, hook_bytes) = (self.jails.iter())
                 .flat_map(|jail| &jail.jail.params)
                 .filter(|param| hook(&param.name).is_some())
-                .map(|param| param.values.len())
-                .sum();
+                .flat_map(|param| &param.values)
+                .fold((0, 0), |(count, bytes), value| {
+                    (count + 1, bytes + value.text.len())
+                });
             let mut cache = CommandCache {
-                store: SimpleCommands::default(),
+                store: SimpleCommands::with_capacity(hook_bytes),
                 in_order: Vec::with_capacity(hook_values),
                 jail_start: Vec::with_capacity(self.jails.len()),
             };
@@ -564,7 +566,9 @@ impl<'a> Context<'a> {
     /// rules that need it.
     pub(crate) fn block_merges(&self) -> &[Merge] {
         self.block_merges.get_or_init(|| {
-            let mut out = Vec::new();
+            // Reserved for about one statement in four repeating a name in
+            // its block (`+=` lines), so that the vector rarely grows.
+            let mut out = Vec::with_capacity(self.statements().len() / 4);
             merges(
                 self.statements(),
                 |s| (s.file, s.block),
@@ -684,7 +688,17 @@ impl<'a> Context<'a> {
     /// Every parameter statement of every file, in file order.
     pub fn statements(&self) -> &[StatementRef<'a>] {
         self.statements.get_or_init(|| {
-            let mut out = Vec::new();
+            // Reserved up front: on a large configuration, growing the
+            // vector copies it into fresh memory again and again.
+            let count = (self.config.sources.iter())
+                .map(|(_, source)| {
+                    let tree = &source.parse.tree;
+                    (0..tree.node_count() as u32)
+                        .filter(|&node| tree.kind(NodeId(node)) == NodeKind::Statement)
+                        .count()
+                })
+                .sum();
+            let mut out = Vec::with_capacity(count);
             for (file, source) in self.config.sources.iter() {
                 collect_statements(self.config, file, &source.parse, &mut out);
             }

@@ -177,7 +177,9 @@ pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Clone>(
     key: impl Fn(&StatementRef<'_>) -> K,
     mut visit: impl FnMut(Merge),
 ) {
-    let mut slots: Vec<Slot<'s>> = Vec::new();
+    // At most one slot per statement; reserved so that a large
+    // configuration does not copy the slots each time the vector fills.
+    let mut slots: Vec<Slot<'s>> = Vec::with_capacity(statements.len());
     // Per block (and variables apart), the slot of each current spelling.
     let mut blocks: FastMap<(K, bool), Names<'s>> = FastMap::default();
     let mut buffer = Vec::new();

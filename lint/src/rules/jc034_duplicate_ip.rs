@@ -1,12 +1,12 @@
 //! JC034 `duplicate-ip`: two jails use the same address.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use jailconf_parser::diag::Severity;
 
 use crate::commands::NetAction;
 use crate::context::{AddressSource, Context, JailAddress, JailRef};
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -55,7 +55,10 @@ fn bridge_of(context: &Context<'_>, jail: &JailRef<'_>) -> Option<String> {
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut by_address: HashMap<IpAddr, Vec<(usize, &JailAddress)>> = HashMap::new();
+    // About one address a jail: reserved so that the table is not
+    // rebuilt as it grows.
+    let mut by_address: FastMap<IpAddr, Vec<(usize, &JailAddress)>> =
+        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
     for jail in context.jails() {
         for address in &context.net(jail).addresses {
             let uses = by_address.entry(canonical(address.addr)).or_default();

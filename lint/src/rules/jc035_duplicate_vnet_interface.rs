@@ -44,7 +44,8 @@ Give every jail its own epair number (`$id`) or interface."#,
 
 fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
     // Interface (an epair by its pair name) -> first use per jail.
-    let mut uses: FastMap<Cow<'c, str>, Vec<(usize, Span)>> = FastMap::default();
+    let mut uses: FastMap<Cow<'c, str>, Vec<(usize, Span)>> =
+        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
     let mut record = |name: Cow<'c, str>, jail: usize, span: Span| {
         let key = match name {
             Cow::Borrowed(name) => Cow::Borrowed(epair_base(name).unwrap_or(name)),

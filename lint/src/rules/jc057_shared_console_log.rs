@@ -67,7 +67,8 @@ fn normalize(path: &str) -> Cow<'_, str> {
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // File -> the jails using it, with the value each was set by.
-    let mut by_file: FastMap<Cow<'_, str>, Vec<(usize, Span)>> = FastMap::default();
+    let mut by_file: FastMap<Cow<'_, str>, Vec<(usize, Span)>> =
+        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
     for jail in context.jails() {
         let Some(value) = jail.last_value("exec.consolelog") else {
             continue;

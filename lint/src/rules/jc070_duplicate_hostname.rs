@@ -46,7 +46,8 @@ in a global section."#,
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Normalised hostname -> (jail name, hostname as written, span).
     type Uses<'n> = Vec<(Cow<'n, str>, Cow<'n, str>, Span)>;
-    let mut by_name: FastMap<Cow<'_, str>, Uses<'_>> = FastMap::default();
+    let mut by_name: FastMap<Cow<'_, str>, Uses<'_>> =
+        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
     for jail in context.jails() {
         let Some(value) = jail.last_value("host.hostname") else {
             continue;
