@@ -1,10 +1,9 @@
 //! JC010 `duplicate-jail`: two blocks define the same jail.
 
-use std::collections::HashMap;
-
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -38,7 +37,8 @@ Merge the blocks into one, or rename one of the jails."#,
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut first: HashMap<&[u8], usize> = HashMap::new();
+    let mut first: FastMap<&[u8], usize> =
+        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
     for jail in context.jails() {
         let Some(&earlier) = first.get(jail.jail.name.as_slice()) else {
             first.insert(&jail.jail.name, jail.index);

@@ -1,12 +1,13 @@
 //! JC019 `dependency-cycle`: jails that depend on each other (through
 //! `depend` and the implied dependency of `a.b` on `a`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::{FileId, Span};
 
 use crate::context::{Context, JailRef};
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -43,7 +44,7 @@ removal, so keep the one the start order really needs."#,
 /// Jails by name within each configuration run (each top-level file is
 /// read by its own jail(8) run).
 pub(crate) struct JailIndex<'c> {
-    by_name: HashMap<(FileId, &'c [u8]), usize>,
+    by_name: FastMap<(FileId, &'c [u8]), usize>,
     roots: Vec<FileId>,
 }
 
@@ -58,7 +59,8 @@ impl<'c> JailIndex<'c> {
                 context.file_place(file).root
             })
             .collect();
-        let mut by_name = HashMap::new();
+        let mut by_name =
+            FastMap::with_capacity_and_hasher(context.config.jails.len(), Default::default());
         for (index, (jail, &root)) in context.config.jails.iter().zip(&roots).enumerate() {
             by_name.entry((root, jail.name.as_slice())).or_insert(index);
         }
@@ -178,7 +180,7 @@ fn cycle_through<'a>(
     start: usize,
 ) -> Vec<(usize, usize, Edge<'a>)> {
     let inside = |j: usize| component.binary_search(&j).is_ok();
-    let mut came_from: HashMap<usize, (usize, Edge<'a>)> = HashMap::new();
+    let mut came_from: FastMap<usize, (usize, Edge<'a>)> = FastMap::default();
     let mut queue = VecDeque::from([start]);
     let mut closing = None;
     'search: while let Some(node) = queue.pop_front() {

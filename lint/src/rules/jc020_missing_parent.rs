@@ -1,11 +1,10 @@
 //! JC020 `missing-parent`: a hierarchical jail `a.b` whose parent `a` is
 //! not defined.
 
-use std::collections::HashSet;
-
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
+use crate::hash::FastSet;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -41,7 +40,7 @@ the number of its children), or rename the jail without dots
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let defined: HashSet<&[u8]> = context
+    let defined: FastSet<&[u8]> = context
         .config
         .jails
         .iter()

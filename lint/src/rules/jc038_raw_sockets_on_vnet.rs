@@ -1,7 +1,7 @@
 //! JC038 `raw-sockets-on-vnet`: `allow.raw_sockets` on a VNET jail, where
 //! it changes nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::model::equal_opts;
@@ -9,7 +9,7 @@ use jailconf_parser::source::Span;
 use jailconf_parser::syntax::{NodeId, NodeKind};
 
 use crate::context::{c_strtol, Context, JailRef, StatementRef};
-use crate::hash::FastSet;
+use crate::hash::{FastMap, FastSet};
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -58,8 +58,8 @@ type Found = (Span, Option<Fix>, Vec<String>);
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // The statements that set the parameter, by place and by block.
-    let mut at: HashMap<(u32, u32), &StatementRef<'_>> = HashMap::new();
-    let mut in_block: HashMap<(u32, NodeId), Vec<&StatementRef<'_>>> = HashMap::new();
+    let mut at: FastMap<(u32, u32), &StatementRef<'_>> = FastMap::default();
+    let mut in_block: FastMap<(u32, NodeId), Vec<&StatementRef<'_>>> = FastMap::default();
     for statement in context.statements() {
         if statement.is_var || !equal_opts(&statement.name, PARAM.as_bytes()) {
             continue;

@@ -2,13 +2,14 @@
 //! rc.d/jail does not find: its name does not end in `.conf`, or it is not
 //! named after the jail it defines.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::FileId;
 
 use crate::context::{Context, JailRef};
+use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
 
 /// The rule.
@@ -63,7 +64,7 @@ Name each file after the one jail it defines, with `.conf`
 const FOLDER: &str = "jail.conf.d";
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut by_file: HashMap<FileId, Vec<&JailRef<'_>>> = HashMap::new();
+    let mut by_file: FastMap<FileId, Vec<&JailRef<'_>>> = FastMap::default();
     for jail in context.jails() {
         if let Some(span) = jail.span() {
             by_file.entry(span.file).or_default().push(jail);
