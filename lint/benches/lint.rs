@@ -13,7 +13,8 @@
 //!
 //! `vnet-50000` measures `load` and `load+lint` on 50,000 jails
 //! (≈ 28 MB), to check that both grow linearly with the input (the issue's
-//! target: at most 12 times the 5,000-jail time).
+//! target: at most 12 times the 5,000-jail time), and `load+lint-10x5000`:
+//! the same jails as ten separate 5,000-jail files.
 //!
 //! ```sh
 //! cargo bench -p jailconf-lint
@@ -39,8 +40,10 @@ fn load(text: Vec<u8>) -> Config {
 }
 
 /// The `load`, `load+lint` (default rules) and, when `all` is set,
-/// `load+lint-all` benchmarks on a generated host of `jails` jails.
-fn vnet_host_of(c: &mut Criterion, jails: usize, samples: usize, all: bool) {
+/// `load+lint-all` benchmarks on a generated host of `jails` jails; with
+/// `split`, also `load+lint` of the same number of jails as that many
+/// separate files.
+fn vnet_host_of(c: &mut Criterion, jails: usize, samples: usize, all: bool, split: Option<usize>) {
     let text = vnet::vnet_config(jails).into_bytes();
     let config = load(text.clone());
     assert!(config.diagnostics.is_empty() && config.jails.len() == jails);
@@ -75,15 +78,37 @@ fn vnet_host_of(c: &mut Criterion, jails: usize, samples: usize, all: bool) {
             )
         });
     }
+    if let Some(parts) = split {
+        // The same jails as ten separate files, each loaded and linted on
+        // its own: the linter's passes over one file then stay within a
+        // tenth of the memory.
+        let part = vnet::vnet_config(jails / parts).into_bytes();
+        let options = LintOptions::default();
+        group.bench_function(format!("load+lint-{parts}x{}", jails / parts), |b| {
+            b.iter_batched(
+                || vec![part.clone(); parts],
+                |texts| {
+                    (texts.into_iter())
+                        .map(|text| {
+                            let config = load(text);
+                            let findings = lint(black_box(&config), &facts, &options);
+                            (config, findings)
+                        })
+                        .collect::<Vec<_>>()
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     group.finish();
 }
 
 fn vnet_host(c: &mut Criterion) {
-    vnet_host_of(c, 5_000, 20, true);
+    vnet_host_of(c, 5_000, 20, true, None);
 }
 
 fn vnet_host_50k(c: &mut Criterion) {
-    vnet_host_of(c, 50_000, 10, false);
+    vnet_host_of(c, 50_000, 10, false, Some(10));
 }
 
 criterion_group!(benches, vnet_host, vnet_host_50k);
