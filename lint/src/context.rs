@@ -218,7 +218,11 @@ pub struct JailNet {
 }
 
 impl JailNet {
-    fn build<'a>(context: &Context<'a>, jail: &JailRef<'a>) -> JailNet {
+    /// The picture of `jail`, whose hook values are `hook_values`.
+    fn build<'c, 'a: 'c>(
+        jail: &JailRef<'a>,
+        hook_values: impl Iterator<Item = HookValue<'c, 'a>>,
+    ) -> JailNet {
         let mut net = JailNet::default();
         let default_interface = jail
             .last_value("interface")
@@ -254,7 +258,7 @@ impl JailNet {
             side,
             value,
             commands,
-        } in context.hook_values(jail)
+        } in hook_values
         {
             let Some(span) = &value.span else {
                 continue;
@@ -290,6 +294,13 @@ impl JailNet {
     }
 }
 
+/// [`Context::hooks`]: the hook commands and network picture of every
+/// jail.
+struct Hooks<'a> {
+    commands: CommandCache<'a>,
+    nets: Vec<JailNet>,
+}
+
 /// The simple commands of every hook value, each distinct text split once.
 struct CommandCache<'a> {
     store: SimpleCommands<'a>,
@@ -298,6 +309,61 @@ struct CommandCache<'a> {
     in_order: Vec<std::ops::Range<usize>>,
     /// Where each jail's hook values start in `in_order`.
     jail_start: Vec<usize>,
+}
+
+impl<'a> CommandCache<'a> {
+    /// Splits the hook values of the next jail, `jail`. `previous` holds
+    /// the text and commands of the previous jail's value at each position.
+    fn push_jail(
+        &mut self,
+        jail: &'a Jail,
+        previous: &mut Vec<(&'a [u8], std::ops::Range<usize>)>,
+    ) {
+        self.jail_start.push(self.in_order.len());
+        let values = (jail.params.iter())
+            .filter(|param| hook(&param.name).is_some())
+            .flat_map(|param| &param.values);
+        for (position, value) in values.enumerate() {
+            let text = value.text.as_slice();
+            let range = match previous.get_mut(position) {
+                Some((seen, range)) if *seen == text => range.clone(),
+                Some(slot) => {
+                    *slot = (text, self.store.push_bytes(text));
+                    slot.1.clone()
+                }
+                None => {
+                    previous.push((text, self.store.push_bytes(text)));
+                    previous[position].1.clone()
+                }
+            };
+            self.in_order.push(range);
+        }
+    }
+
+    /// The hook values of `jail` (already pushed) with their commands.
+    fn hook_values<'c>(
+        &'c self,
+        jail: &JailRef<'a>,
+    ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
+        let mut at = self.jail_start[jail.index];
+        let params: &'a [Param] = &jail.jail.params;
+        params
+            .iter()
+            .filter_map(|param| hook(&param.name).map(|(hook, side)| (param, hook, side)))
+            .flat_map(|(param, hook, side)| {
+                param.values.iter().map(move |value| (hook, side, value))
+            })
+            .map(move |(hook, side, value)| {
+                let range = self.in_order[at].clone();
+                at += 1;
+                HookValue {
+                    hook,
+                    side,
+                    value,
+                    commands: self.store.range(range),
+                }
+            })
+    }
 }
 
 /// A value of one of a jail's hook parameters, with its commands (see
@@ -422,8 +488,7 @@ pub struct Context<'a> {
     /// The FreeBSD release followed.
     pub target: Target,
     jails: Vec<JailRef<'a>>,
-    net: OnceLock<Vec<JailNet>>,
-    commands: OnceLock<CommandCache<'a>>,
+    hooks: OnceLock<Hooks<'a>>,
     known_params: OnceLock<FastMap<&'a [u8], KnownParam>>,
     block_merges: OnceLock<Vec<Merge>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
@@ -450,8 +515,7 @@ impl<'a> Context<'a> {
             facts,
             target: config.target,
             jails,
-            net: OnceLock::new(),
-            commands: OnceLock::new(),
+            hooks: OnceLock::new(),
             known_params: OnceLock::new(),
             block_merges: OnceLock::new(),
             statements: OnceLock::new(),
@@ -473,17 +537,15 @@ impl<'a> Context<'a> {
 
     /// The network picture of every jail, in order.
     pub(crate) fn nets(&self) -> &[JailNet] {
-        self.net.get_or_init(|| {
-            self.jails
-                .iter()
-                .map(|jail| JailNet::build(self, jail))
-                .collect()
-        })
+        &self.hooks().nets
     }
 
-    /// The commands of every hook value, split once.
-    fn command_cache(&self) -> &CommandCache<'a> {
-        self.commands.get_or_init(|| {
+    /// The commands of every hook value, split once, and each jail's
+    /// network picture, built from them jail by jail: while a jail's
+    /// values and commands are still in the processor's cache (two passes
+    /// over a large configuration read everything from memory twice).
+    fn hooks(&self) -> &Hooks<'a> {
+        self.hooks.get_or_init(|| {
             let (hook_values, hook_bytes) = (self.jails.iter())
                 .flat_map(|jail| &jail.jail.params)
                 .filter(|param| hook(&param.name).is_some())
@@ -491,43 +553,22 @@ impl<'a> Context<'a> {
                 .fold((0, 0), |(count, bytes), value| {
                     (count + 1, bytes + value.text.len())
                 });
-            let mut cache = CommandCache {
+            let mut commands = CommandCache {
                 store: SimpleCommands::with_capacity(hook_bytes),
                 in_order: Vec::with_capacity(hook_values),
                 jail_start: Vec::with_capacity(self.jails.len()),
             };
-            let CommandCache {
-                store,
-                in_order,
-                jail_start,
-            } = &mut cache;
+            let mut nets = Vec::with_capacity(self.jails.len());
             // The text and commands of the previous jail's hook value at
             // each position: a value every jail inherits (from the global
             // section or a wildcard block) is split once, without the
             // random accesses of a map of every text (slow on large files).
             let mut previous: Vec<(&[u8], std::ops::Range<usize>)> = Vec::new();
             for jail in &self.jails {
-                jail_start.push(in_order.len());
-                let values = (jail.jail.params.iter())
-                    .filter(|param| hook(&param.name).is_some())
-                    .flat_map(|param| &param.values);
-                for (position, value) in values.enumerate() {
-                    let text = value.text.as_slice();
-                    let range = match previous.get_mut(position) {
-                        Some((seen, range)) if *seen == text => range.clone(),
-                        Some(slot) => {
-                            *slot = (text, store.push_bytes(text));
-                            slot.1.clone()
-                        }
-                        None => {
-                            previous.push((text, store.push_bytes(text)));
-                            previous[position].1.clone()
-                        }
-                    };
-                    in_order.push(range);
-                }
+                commands.push_jail(jail.jail, &mut previous);
+                nets.push(JailNet::build(jail, commands.hook_values(jail)));
             }
-            cache
+            Hooks { commands, nets }
         })
     }
 
@@ -540,25 +581,7 @@ impl<'a> Context<'a> {
         &'c self,
         jail: &JailRef<'_>,
     ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
-        let cache = self.command_cache();
-        let mut at = cache.jail_start[jail.index];
-        let params: &'a [Param] = &self.jails[jail.index].jail.params;
-        params
-            .iter()
-            .filter_map(|param| hook(&param.name).map(|(hook, side)| (param, hook, side)))
-            .flat_map(|(param, hook, side)| {
-                param.values.iter().map(move |value| (hook, side, value))
-            })
-            .map(move |(hook, side, value)| {
-                let range = cache.in_order[at].clone();
-                at += 1;
-                HookValue {
-                    hook,
-                    side,
-                    value,
-                    commands: cache.store.range(range),
-                }
-            })
+        self.hooks().commands.hook_values(&self.jails[jail.index])
     }
 
     /// jail(8)'s merging of the statements of each block, and of each
