@@ -595,6 +595,12 @@ impl<'a> Context<'a> {
             merges(
                 self.statements(),
                 |s| (s.file, s.block),
+                // The statements come file by file in tree order: once one
+                // is in another file or past a block's subtree, that
+                // block's statements are all read.
+                |&(file, block), s| {
+                    s.file != file || block.is_some_and(|b| s.node >= s.tree.subtree_end(b))
+                },
                 |merge| out.push(merge),
             );
             out

@@ -117,53 +117,40 @@ fn find_spelling<T>(
     None
 }
 
-/// The slot of each current spelling in one block: a short list while
-/// the block is small (most jail blocks), a map beyond.
+/// The slots of one block by current spelling: a short list while the
+/// block is small (most jail blocks), a map beyond.
 enum Names<'s> {
-    Small(Vec<(&'s [u8], usize)>),
-    Large(FastMap<&'s [u8], usize>),
+    Small(Vec<Slot<'s>>),
+    Large(FastMap<&'s [u8], Slot<'s>>),
 }
 
 impl<'s> Names<'s> {
     /// Entries a block holds before it switches to a map.
     const SMALL: usize = 32;
 
-    fn get(&self, name: &[u8]) -> Option<usize> {
+    /// Removes and returns the slot whose current spelling is `name`.
+    fn take(&mut self, name: &[u8]) -> Option<Slot<'s>> {
         match self {
-            Names::Small(list) => list.iter().find(|(n, _)| *n == name).map(|&(_, s)| s),
-            Names::Large(map) => map.get(name).copied(),
+            Names::Small(list) => {
+                let at = list.iter().position(|slot| slot.spelling == name)?;
+                Some(list.swap_remove(at))
+            }
+            Names::Large(map) => map.remove(name),
         }
     }
 
-    fn remove(&mut self, name: &[u8]) {
+    /// Adds `slot` under its spelling (no slot has that spelling).
+    fn put(&mut self, slot: Slot<'s>) {
         match self {
+            Names::Small(list) if list.len() < Self::SMALL => list.push(slot),
             Names::Small(list) => {
-                if let Some(at) = list.iter().position(|(n, _)| *n == name) {
-                    list.swap_remove(at);
-                }
+                let mut map: FastMap<&'s [u8], Slot<'s>> =
+                    list.drain(..).map(|slot| (slot.spelling, slot)).collect();
+                map.insert(slot.spelling, slot);
+                *self = Names::Large(map);
             }
             Names::Large(map) => {
-                map.remove(name);
-            }
-        }
-    }
-
-    /// Sets the slot of `name` (replacing an existing entry).
-    fn insert(&mut self, name: &'s [u8], slot: usize) {
-        match self {
-            Names::Small(list) => {
-                if let Some(entry) = list.iter_mut().find(|(n, _)| *n == name) {
-                    entry.1 = slot;
-                } else if list.len() < Self::SMALL {
-                    list.push((name, slot));
-                } else {
-                    let mut map: FastMap<&'s [u8], usize> = list.drain(..).collect();
-                    map.insert(name, slot);
-                    *self = Names::Large(map);
-                }
-            }
-            Names::Large(map) => {
-                map.insert(name, slot);
+                map.insert(slot.spelling, slot);
             }
         }
     }
@@ -172,48 +159,69 @@ impl<'s> Names<'s> {
 /// Follows jail(8)'s merging of statements with `equalopts` names (the
 /// entry keeps the newest spelling) within each block, and calls `visit`
 /// for every statement that lands in an existing slot.
+///
+/// `done(block, statement)` tells that no statement from `statement` on
+/// belongs to `block`: the block's slots are then dropped instead of kept
+/// (a large configuration would otherwise keep every block's slots to
+/// the end); answering `false` is always correct.
 pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Clone>(
     statements: &'s [StatementRef<'_>],
     key: impl Fn(&StatementRef<'_>) -> K,
+    done: impl Fn(&K, &StatementRef<'_>) -> bool,
     mut visit: impl FnMut(Merge),
 ) {
-    // At most one slot per statement; reserved so that a large
-    // configuration does not copy the slots each time the vector fills.
-    let mut slots: Vec<Slot<'s>> = Vec::with_capacity(statements.len());
-    // Per block (and variables apart), the slot of each current spelling.
-    let mut blocks: FastMap<(K, bool), Names<'s>> = FastMap::default();
+    // The block of the statements being read (and variables apart), with
+    // its slots; the other blocks that may still get statements.
+    let mut current: Option<((K, bool), Names<'s>)> = None;
+    let mut waiting: FastMap<(K, bool), Names<'s>> = FastMap::default();
+    // Slot lists of finished blocks, for reuse.
+    let mut spare: Vec<Vec<Slot<'s>>> = Vec::new();
     let mut buffer = Vec::new();
     for (index, statement) in statements.iter().enumerate() {
-        let by_name = blocks
-            .entry((key(statement), statement.is_var))
-            .or_insert_with(|| Names::Small(Vec::new()));
-        let name = &statement.name[..];
-        let existing = by_name
-            .get(name)
-            .or_else(|| find_spelling(name, &mut buffer, |s| by_name.get(s)));
-        let set = (!statement.append).then_some(index);
-        match existing {
-            Some(slot) => {
-                let old = std::mem::replace(&mut slots[slot].spelling, name);
-                by_name.remove(old);
-                by_name.insert(name, slot);
-                visit(Merge {
-                    current: index,
-                    previous: slots[slot].last,
-                    last_set: slots[slot].last_set,
-                });
-                slots[slot].last = index;
-                slots[slot].last_set = set.or(slots[slot].last_set);
-            }
-            None => {
-                by_name.insert(name, slots.len());
-                slots.push(Slot {
-                    spelling: name,
-                    last: index,
-                    last_set: set,
-                });
+        let block = (key(statement), statement.is_var);
+        if current.as_ref().is_some_and(|(open, _)| *open != block) {
+            if let Some((left, names)) = current.take() {
+                if done(&left.0, statement) {
+                    if let Names::Small(mut list) = names {
+                        list.clear();
+                        spare.push(list);
+                    }
+                } else {
+                    waiting.insert(left, names);
+                }
             }
         }
+        let (_, names) = current.get_or_insert_with(|| {
+            let names = waiting
+                .remove(&block)
+                .unwrap_or_else(|| Names::Small(spare.pop().unwrap_or_default()));
+            (block, names)
+        });
+        let name = &statement.name[..];
+        let found = names
+            .take(name)
+            .or_else(|| find_spelling(name, &mut buffer, |other| names.take(other)));
+        let set = (!statement.append).then_some(index);
+        let slot = match found {
+            Some(slot) => {
+                visit(Merge {
+                    current: index,
+                    previous: slot.last,
+                    last_set: slot.last_set,
+                });
+                Slot {
+                    spelling: name,
+                    last: index,
+                    last_set: set.or(slot.last_set),
+                }
+            }
+            None => Slot {
+                spelling: name,
+                last: index,
+                last_set: set,
+            },
+        };
+        names.put(slot);
     }
 }
 

@@ -108,6 +108,12 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     if same_blocks {
         context.block_merges().iter().for_each(visit);
     } else {
-        merges(statements, |s| section(context, s), |merge| visit(&merge));
+        // Sections gather statements of several files: keep them all.
+        merges(
+            statements,
+            |s| section(context, s),
+            |_, _| false,
+            |merge| visit(&merge),
+        );
     }
 }
