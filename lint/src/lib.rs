@@ -16,6 +16,7 @@ pub mod rc_conf;
 pub mod rule;
 pub mod rules;
 mod schedule;
+mod shared_keys;
 pub mod suppress;
 
 use std::collections::BTreeMap;

@@ -6,8 +6,10 @@ use jailconf_parser::diag::Severity;
 
 use crate::commands::NetAction;
 use crate::context::{AddressSource, Context, JailAddress, JailRef};
-use crate::hash::FastMap;
+use crate::hash::FastSet;
 use crate::rule::{Category, Report, Rule};
+use crate::rules::and_list;
+use crate::shared_keys::KeyUses;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -55,24 +57,17 @@ fn bridge_of(context: &Context<'_>, jail: &JailRef<'_>) -> Option<String> {
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    // About one address a jail: reserved so that the table is not
-    // rebuilt as it grows.
-    let mut by_address: FastMap<IpAddr, Vec<(usize, &JailAddress)>> =
-        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
+    let mut by_address: KeyUses<IpAddr, (usize, &JailAddress)> =
+        KeyUses::with_capacity(context.jails().len());
     for jail in context.jails() {
         for address in &context.net(jail).addresses {
-            let uses = by_address.entry(canonical(address.addr)).or_default();
-            // One jail listing its own address twice is not a conflict.
-            if !uses.iter().any(|(j, _)| *j == jail.index) {
-                uses.push((jail.index, address));
-            }
+            by_address.push(canonical(address.addr), (jail.index, address));
         }
     }
-    let mut groups: Vec<(IpAddr, Vec<(usize, &JailAddress)>)> = by_address
-        .into_iter()
-        .filter(|(_, uses)| uses.len() > 1)
-        .collect();
-    groups.sort_by_key(|(_, uses)| (uses[1].1.span.file, uses[1].1.span.range.start));
+    // One jail listing its own address twice is not a conflict.
+    let mut groups = by_address.shared(|&(jail, _)| jail);
+    // By the second use, then by address.
+    groups.sort_by_key(|(addr, uses)| (uses[1].1.span.file, uses[1].1.span.range.start, *addr));
     for (addr, uses) in groups {
         let jails = context.jails();
         let names: Vec<String> = uses
@@ -91,17 +86,26 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             && bridges.iter().all(Option::is_some)
             && bridges.windows(2).any(|w| w[0] != w[1]);
         let (first_jail, first) = uses[0];
+        // A statement every jail inherits is reported once.
+        let mut reported = FastSet::default();
         for &(jail, address) in &uses[1..] {
-            let mut finding = report
-                .finding(
-                    format!("address {addr} is used by jails {}", and_list(&names)),
-                    address.span.clone(),
-                )
-                .with_label(format!("{addr} in jail `{}`", jails[jail].name()))
-                .with_secondary(
-                    first.span.clone(),
-                    format!("{addr} in jail `{}`", jails[first_jail].name()),
-                );
+            if !reported.insert(&address.span) {
+                continue;
+            }
+            let mut finding = report.finding(
+                format!("address {addr} is used by jails {}", and_list(&names)),
+                address.span.clone(),
+            );
+            finding = if address.span == first.span {
+                finding.with_label(format!("{addr} in every one of these jails"))
+            } else {
+                finding
+                    .with_label(format!("{addr} in jail `{}`", jails[jail].name()))
+                    .with_secondary(
+                        first.span.clone(),
+                        format!("{addr} in jail `{}`", jails[first_jail].name()),
+                    )
+            };
             if shared_on_purpose {
                 finding.severity = Severity::Info;
                 finding = finding.with_help(
@@ -115,15 +119,6 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             }
             report.push(finding);
         }
-    }
-}
-
-/// `a and b`, `a, b and c`.
-fn and_list(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -8,8 +8,10 @@ use jailconf_parser::source::Span;
 
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::Context;
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FastSet};
 use crate::rule::{Category, Report, Rule};
+use crate::rules::and_list;
+use crate::shared_keys::KeyUses;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -44,17 +46,14 @@ Give every jail its own epair number (`$id`) or interface."#,
 
 fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
     // Interface (an epair by its pair name) -> first use per jail.
-    let mut uses: FastMap<Cow<'c, str>, Vec<(usize, Span)>> =
-        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
+    let mut uses: KeyUses<Cow<'c, str>, (usize, Span)> =
+        KeyUses::with_capacity(context.jails().len());
     let mut record = |name: Cow<'c, str>, jail: usize, span: Span| {
         let key = match name {
             Cow::Borrowed(name) => Cow::Borrowed(epair_base(name).unwrap_or(name)),
             Cow::Owned(name) => Cow::Owned(epair_base(&name).unwrap_or(&name).to_string()),
         };
-        let entry = uses.entry(key).or_default();
-        if !entry.iter().any(|(j, _)| *j == jail) {
-            entry.push((jail, span));
-        }
+        uses.push(key, (jail, span));
     };
     for jail in context.jails() {
         for value in jail.values("vnet.interface") {
@@ -70,28 +69,46 @@ fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
             }
         }
     }
-    let mut found: Vec<_> = uses.into_iter().filter(|(_, u)| u.len() > 1).collect();
+    // A jail's own uses count once (its first).
+    let mut found = uses.shared(|&(jail, _)| jail);
     // By the second use, then by interface.
     found.sort_by(|(a, u), (b, v)| {
         let (u, v) = (&u[1].1, &v[1].1);
         ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
     });
     let jails = context.jails();
+    let name = |jail: usize| format!("`{}`", jails[jail].name());
     for (interface, uses) in found {
         let (first_jail, first_span) = &uses[0];
-        for (jail, span) in &uses[1..] {
-            let finding = report
+        // The jails of each place: a statement many jails inherit is
+        // reported once, naming them.
+        let mut at: FastMap<&Span, Vec<usize>> = FastMap::default();
+        for (jail, span) in &uses {
+            at.entry(span).or_default().push(*jail);
+        }
+        let mut reported = FastSet::default();
+        for (_, span) in &uses[1..] {
+            if !reported.insert(span) {
+                continue;
+            }
+            let here: Vec<String> = at[span].iter().map(|&jail| name(jail)).collect();
+            let mut all = here.clone();
+            if span != first_span {
+                all.insert(0, name(*first_jail));
+            }
+            let mut finding = report
                 .finding(
-                    format!(
-                        "interface `{interface}` is used by jails `{}` and `{}`",
-                        jails[*first_jail].name(),
-                        jails[*jail].name()
-                    ),
+                    format!("interface `{interface}` is used by jails {}", and_list(&all)),
                     span.clone(),
                 )
-                .with_label(format!("used by `{}`", jails[*jail].name()))
-                .with_secondary(first_span.clone(), format!("also used by `{}`", jails[*first_jail].name()))
+                .with_label(format!("used by {}", and_list(&here)))
                 .with_help("an interface can be in one jail only; give each jail its own epair number or interface");
+            if span != first_span {
+                finding = finding.with_secondary(
+                    first_span.clone(),
+                    format!("also used by {}", name(*first_jail)),
+                );
+            }
             report.push(finding);
         }
     }

@@ -2,15 +2,15 @@
 //! `exec.consolelog` file.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use super::list;
 use crate::context::Context;
-use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
+use crate::shared_keys::KeyUses;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -67,8 +67,8 @@ fn normalize(path: &str) -> Cow<'_, str> {
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // File -> the jails using it, with the value each was set by.
-    let mut by_file: FastMap<Cow<'_, str>, Vec<(usize, Span)>> =
-        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
+    let mut by_file: KeyUses<Cow<'_, str>, (usize, Span)> =
+        KeyUses::with_capacity(context.jails().len());
     for jail in context.jails() {
         let Some(value) = jail.last_value("exec.consolelog") else {
             continue;
@@ -87,19 +87,16 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         else {
             continue;
         };
-        by_file.entry(file).or_default().push((jail.index, span));
+        by_file.push(file, (jail.index, span));
     }
     // A jail defined twice (JC010) does not share with itself.
     let jails = context.jails();
-    for uses in by_file.values_mut().filter(|uses| uses.len() > 1) {
-        let mut seen = HashSet::new();
-        uses.retain(|(j, _)| seen.insert(jails[*j].jail.name.as_slice()));
-    }
-    let mut shared: Vec<_> = by_file
-        .into_iter()
-        .filter(|(_, uses)| uses.len() > 1)
-        .collect();
-    shared.sort_by_key(|(_, uses)| (uses[1].1.file, uses[1].1.range.start));
+    let mut shared = by_file.shared(|&(jail, _)| jails[jail].jail.name.as_slice());
+    // By the second use, then by file.
+    shared.sort_by(|(a, u), (b, v)| {
+        let (u, v) = (&u[1].1, &v[1].1);
+        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
+    });
     for (file, uses) in shared {
         let all: Vec<String> = uses
             .iter()

@@ -7,8 +7,8 @@ use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use crate::context::Context;
-use crate::hash::FastMap;
 use crate::rule::{Category, Report, Rule};
+use crate::shared_keys::KeyUses;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -45,9 +45,8 @@ in a global section."#,
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // Normalised hostname -> (jail name, hostname as written, span).
-    type Uses<'n> = Vec<(Cow<'n, str>, Cow<'n, str>, Span)>;
-    let mut by_name: FastMap<Cow<'_, str>, Uses<'_>> =
-        FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
+    let mut by_name: KeyUses<Cow<'_, str>, (Cow<'_, str>, Cow<'_, str>, Span)> =
+        KeyUses::with_capacity(context.jails().len());
     for jail in context.jails() {
         let Some(value) = jail.last_value("host.hostname") else {
             continue;
@@ -70,15 +69,16 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if key.is_empty() {
             continue;
         }
-        let uses = by_name.entry(key).or_default();
-        let name = jail.name();
-        if !uses.iter().any(|(j, _, _)| *j == name) {
-            uses.push((name, hostname, span));
-        }
+        by_name.push(key, (jail.name(), hostname, span));
     }
-    let mut groups: Vec<Uses<'_>> = by_name.into_values().filter(|u| u.len() > 1).collect();
-    groups.sort_by_key(|u| (u[1].2.file, u[1].2.range.start));
-    for uses in groups {
+    // A jail defined twice (JC010) does not share with itself.
+    let mut groups = by_name.shared(|(name, _, _)| name.clone());
+    // By the second use, then by hostname.
+    groups.sort_by(|(a, u), (b, v)| {
+        let (u, v) = (&u[1].2, &v[1].2);
+        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
+    });
+    for (_, uses) in groups {
         let names: Vec<String> = uses.iter().map(|(j, _, _)| format!("`{j}`")).collect();
         let (first_jail, hostname, first_span) = &uses[0];
         // A statement shared by several jails is reported once.

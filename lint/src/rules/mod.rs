@@ -180,9 +180,21 @@ fn split_jail_prefix(message: &str) -> (Option<&str>, &str) {
         .map_or((None, message), |(jail, rest)| (Some(jail), rest))
 }
 
+/// How many names [`list`] shows.
+const SHOWN: usize = 5;
+
+/// `a and b`, `a, b and c`; a long list is shortened by [`list`].
+pub(crate) fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ if names.len() > SHOWN => list(names),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// `a, b, c` or `a, b, c and 7 more`.
 pub(crate) fn list(names: &[String]) -> String {
-    const SHOWN: usize = 5;
     if names.len() <= SHOWN {
         names.join(", ")
     } else {
