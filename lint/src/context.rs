@@ -209,21 +209,44 @@ pub struct HookAction {
 }
 
 /// The network picture of one jail.
-#[derive(Clone, Debug, Default)]
-pub struct JailNet {
+#[derive(Clone, Copy, Debug)]
+pub struct JailNet<'n> {
     /// Every recognised action in its hooks, in order.
-    pub actions: Vec<HookAction>,
+    pub actions: &'n [HookAction],
     /// Addresses it uses.
-    pub addresses: Vec<JailAddress>,
+    pub addresses: &'n [JailAddress],
 }
 
-impl JailNet {
-    /// The picture of `jail`, whose hook values are `hook_values`.
-    fn build<'c, 'a: 'c>(
+/// The network pictures of every jail, side by side: a rule's pass over
+/// every jail reads two arrays in order rather than two small vectors per
+/// jail spread over the heap.
+#[derive(Debug, Default)]
+pub(crate) struct Nets {
+    actions: Vec<HookAction>,
+    addresses: Vec<JailAddress>,
+    /// Where each jail's actions and addresses start, then their ends.
+    starts: Vec<(usize, usize)>,
+}
+
+impl Nets {
+    /// The picture of the jail at `index`.
+    fn get(&self, index: usize) -> JailNet<'_> {
+        let (actions, addresses) = self.starts[index];
+        let (actions_end, addresses_end) = self.starts[index + 1];
+        JailNet {
+            actions: &self.actions[actions..actions_end],
+            addresses: &self.addresses[addresses..addresses_end],
+        }
+    }
+
+    /// Adds the picture of the next jail, `jail`, whose hook values are
+    /// `hook_values`.
+    fn push<'c, 'a: 'c>(
+        &mut self,
         jail: &JailRef<'a>,
         hook_values: impl Iterator<Item = HookValue<'c, 'a>>,
-    ) -> JailNet {
-        let mut net = JailNet::default();
+    ) {
+        self.starts.push((self.actions.len(), self.addresses.len()));
         let default_interface = jail
             .last_value("interface")
             .map(|v| crate::context::lossy(&v.text).into_owned());
@@ -237,7 +260,7 @@ impl JailNet {
                         .or_else(|| default_interface.clone());
                     if let Some((addr, prefix)) = parse_address(element) {
                         if addr.is_ipv6() == family_v6 {
-                            net.addresses.push(JailAddress {
+                            self.addresses.push(JailAddress {
                                 addr,
                                 prefix,
                                 interface,
@@ -274,7 +297,7 @@ impl JailNet {
                     },
                 ) = (side, &action)
                 {
-                    net.addresses.push(JailAddress {
+                    self.addresses.push(JailAddress {
                         addr: *addr,
                         prefix: *prefix,
                         interface: Some(interface.clone()),
@@ -282,7 +305,7 @@ impl JailNet {
                         source: AddressSource::Command,
                     });
                 }
-                net.actions.push(HookAction {
+                self.actions.push(HookAction {
                     action,
                     hook,
                     side,
@@ -290,7 +313,11 @@ impl JailNet {
                 });
             }
         }
-        net
+    }
+
+    /// Ends the pictures after the last jail's.
+    fn finish(&mut self) {
+        self.starts.push((self.actions.len(), self.addresses.len()));
     }
 }
 
@@ -298,7 +325,7 @@ impl JailNet {
 /// jail.
 struct Hooks<'a> {
     commands: CommandCache<'a>,
-    nets: Vec<JailNet>,
+    nets: Nets,
 }
 
 /// The simple commands of every hook value, each distinct text split once.
@@ -531,12 +558,12 @@ impl<'a> Context<'a> {
     }
 
     /// The network picture of a jail.
-    pub fn net(&self, jail: &JailRef<'_>) -> &JailNet {
-        &self.nets()[jail.index]
+    pub fn net(&self, jail: &JailRef<'_>) -> JailNet<'_> {
+        self.nets().get(jail.index)
     }
 
-    /// The network picture of every jail, in order.
-    pub(crate) fn nets(&self) -> &[JailNet] {
+    /// The network picture of every jail.
+    pub(crate) fn nets(&self) -> &Nets {
         &self.hooks().nets
     }
 
@@ -558,7 +585,10 @@ impl<'a> Context<'a> {
                 in_order: Vec::with_capacity(hook_values),
                 jail_start: Vec::with_capacity(self.jails.len()),
             };
-            let mut nets = Vec::with_capacity(self.jails.len());
+            let mut nets = Nets {
+                starts: Vec::with_capacity(self.jails.len() + 1),
+                ..Nets::default()
+            };
             // The text and commands of the previous jail's hook value at
             // each position: a value every jail inherits (from the global
             // section or a wildcard block) is split once, without the
@@ -566,8 +596,9 @@ impl<'a> Context<'a> {
             let mut previous: Vec<(&[u8], std::ops::Range<usize>)> = Vec::new();
             for jail in &self.jails {
                 commands.push_jail(jail.jail, &mut previous);
-                nets.push(JailNet::build(jail, commands.hook_values(jail)));
+                nets.push(jail, commands.hook_values(jail));
             }
+            nets.finish();
             Hooks { commands, nets }
         })
     }

@@ -136,7 +136,7 @@ fn duplicate_addresses(hosts: &[Host], findings: &mut Vec<FleetFinding>) {
     for (index, host) in hosts.iter().enumerate() {
         let context = Context::new(&host.config, &host.facts);
         for jail in context.jails() {
-            for address in &context.net(jail).addresses {
+            for address in context.net(jail).addresses {
                 let addr = canonical(address.addr);
                 let host_local = addr.is_loopback()
                     || is_link_local(addr)

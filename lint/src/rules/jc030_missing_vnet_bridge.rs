@@ -54,7 +54,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let mut created = Vec::new();
     let mut used: BTreeMap<String, Vec<(String, jailconf_parser::source::Span)>> = BTreeMap::new();
     for jail in context.jails() {
-        for action in &context.net(jail).actions {
+        for action in context.net(jail).actions {
             match (&action.action, action.side) {
                 (NetAction::Create(name), Side::Host) => created.push(name.clone()),
                 (NetAction::AddMember { bridge, .. }, Side::Host) => used

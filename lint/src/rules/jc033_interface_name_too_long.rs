@@ -279,7 +279,7 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
             }
         }
     }
-    for action in &context.net(jail).actions {
+    for action in context.net(jail).actions {
         let kind = || match &action.action {
             NetAction::Jib { name, .. } => Kind::Jib(name.clone()),
             NetAction::Jng { name, .. } => Kind::Jng(name.clone()),

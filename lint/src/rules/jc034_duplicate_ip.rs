@@ -60,7 +60,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let mut by_address: KeyUses<IpAddr, (usize, &JailAddress)> =
         KeyUses::with_capacity(context.jails().len());
     for jail in context.jails() {
-        for address in &context.net(jail).addresses {
+        for address in context.net(jail).addresses {
             by_address.push(canonical(address.addr), (jail.index, address));
         }
     }

@@ -61,7 +61,7 @@ fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
                 record(crate::context::lossy(&value.text), jail.index, span);
             }
         }
-        for action in &context.net(jail).actions {
+        for action in context.net(jail).actions {
             if let (NetAction::Create(name), Side::Host) = (&action.action, action.side) {
                 if epair_base(name).is_some() {
                     record(Cow::Borrowed(name), jail.index, action.span.clone());

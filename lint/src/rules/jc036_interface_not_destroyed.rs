@@ -160,7 +160,7 @@ fn stops_with_script(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
 /// What the jail's hooks create before it starts, with what destroys it.
 fn created<'n>(context: &'n Context<'_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'n HookAction)> {
     let mut out = Vec::new();
-    for action in &context.net(jail).actions {
+    for action in context.net(jail).actions {
         if action.side != Side::Host || !BEFORE_START.contains(&action.hook) {
             continue;
         }
@@ -223,7 +223,7 @@ fn guarded(jail: &JailRef<'_>, hook: &str, span: &Span) -> bool {
 /// Adds what the jail's stop hooks destroy to `out`, keyed as in
 /// [`created`].
 fn destroyed_by<'n>(context: &'n Context<'_>, jail: &JailRef<'_>, out: &mut Vec<Key<'n>>) {
-    for action in &context.net(jail).actions {
+    for action in context.net(jail).actions {
         if let NetAction::Destroy(name) = &action.action {
             if AT_STOP.contains(&action.hook) {
                 out.push(Key("", Cow::Borrowed(epair_base(name).unwrap_or(name))));

@@ -73,7 +73,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     for jail in context.jails() {
         let net = context.net(jail);
         let name = jail.name();
-        for address in &net.addresses {
+        for address in net.addresses {
             if is_link_local(address.addr) {
                 continue;
             }
@@ -116,7 +116,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
 /// The host network an address is on, described, and its subnets.
 fn host_network(
     facts: &HostFacts,
-    net: &JailNet,
+    net: JailNet<'_>,
     address: &JailAddress,
 ) -> Option<(String, Vec<IpNet>)> {
     let interface = address.interface.as_deref()?;
@@ -135,9 +135,9 @@ fn host_network(
 /// For a VNET jail's interface, the host network at its other end: the
 /// bridge the epair's host end is added to (with the bridge's members),
 /// the uplink of jib or jng, or the address a hook sets on the host end.
-fn vnet_link(facts: &HostFacts, net: &JailNet, interface: &str) -> Option<(String, Vec<IpNet>)> {
+fn vnet_link(facts: &HostFacts, net: JailNet<'_>, interface: &str) -> Option<(String, Vec<IpNet>)> {
     let base = epair_base(interface);
-    for action in &net.actions {
+    for action in net.actions {
         match (&action.action, action.side) {
             (NetAction::AddMember { bridge, member }, Side::Host)
                 if base.is_some() && epair_base(member) == base =>
@@ -189,8 +189,8 @@ fn vnet_link(facts: &HostFacts, net: &JailNet, interface: &str) -> Option<(Strin
 }
 
 /// A VNET default route must point into the jail's own subnet.
-fn check_gateway(report: &mut Report<'_>, net: &JailNet, jail: &str) {
-    for action in &net.actions {
+fn check_gateway(report: &mut Report<'_>, net: JailNet<'_>, jail: &str) {
+    for action in net.actions {
         let (NetAction::DefaultRoute(gateway), Side::Jail) = (&action.action, action.side) else {
             continue;
         };
