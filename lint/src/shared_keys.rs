@@ -1,11 +1,11 @@
 //! Finding the keys (addresses, interfaces, hostnames, files) that several
 //! jails use.
 //!
-//! A large configuration has about one such key per jail and nearly all
-//! are distinct. A map with a list of uses per key spends an entry, an
-//! allocation and, on large files, cache misses on every jail; sorting
-//! the keys' hashes (O(n log n), one compact array) touches the uses of
-//! a key again only when another use shares its hash.
+//! Uses are grouped by sorting them by key hash, then key, then push
+//! order: O(n log n) comparisons whatever the keys (even keys crafted to
+//! collide), one compact array rather than a map entry and a vector for
+//! each key (nearly every key is used once), and each jail counted once
+//! per key in constant time, however many jails share it.
 
 use std::hash::{BuildHasher, Hash};
 
@@ -19,7 +19,7 @@ pub(crate) struct KeyUses<K, T> {
     hashes: Vec<(u64, u32)>,
 }
 
-impl<K: Hash + Eq, T> KeyUses<K, T> {
+impl<K: Hash + Ord, T> KeyUses<K, T> {
     /// Room for `capacity` uses.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         KeyUses {
@@ -38,50 +38,51 @@ impl<K: Hash + Eq, T> KeyUses<K, T> {
     /// The keys with more than one use once the uses whose `identity`
     /// (their jail) is that of an earlier use of the key are left out,
     /// each with its uses in the order they were pushed; keys in no
-    /// particular order. Linear in the uses of a key, however many share
-    /// it.
+    /// particular order.
     pub(crate) fn shared<I: Hash + Eq>(mut self, identity: impl Fn(&T) -> I) -> Vec<(K, Vec<T>)> {
-        // Equal hashes end up side by side, each run in push order.
-        self.hashes.sort_unstable();
+        let key = key_at::<K, T>;
+        let uses = &self.uses;
+        self.hashes.sort_unstable_by(|&(hash_a, a), &(hash_b, b)| {
+            (hash_a.cmp(&hash_b))
+                .then_with(|| key(uses, a).cmp(&key(uses, b)))
+                .then(a.cmp(&b))
+        });
         let mut shared = Vec::new();
-        let mut run_start = 0;
-        while run_start < self.hashes.len() {
-            let hash = self.hashes[run_start].0;
-            let run_end = run_start
-                + self.hashes[run_start..]
-                    .iter()
-                    .take_while(|(h, _)| *h == hash)
+        let mut start = 0;
+        while start < self.hashes.len() {
+            // The uses of one key: side by side, in push order.
+            let (hash, first) = self.hashes[start];
+            let end = start
+                + (self.hashes[start..].iter())
+                    .take_while(|&&(h, index)| {
+                        h == hash && key(&self.uses, index) == key(&self.uses, first)
+                    })
                     .count();
-            if run_end - run_start > 1 {
-                // One group per distinct key (several only on a collision),
-                // with the identities it has.
-                let mut groups: Vec<(K, Vec<T>, FastSet<I>)> = Vec::new();
-                for &(_, index) in &self.hashes[run_start..run_end] {
-                    let Some((key, value)) = self.uses[index as usize].take() else {
-                        continue;
-                    };
-                    let at = match groups.iter().position(|(k, _, _)| *k == key) {
-                        Some(at) => at,
-                        None => {
-                            groups.push((key, Vec::new(), FastSet::default()));
-                            groups.len() - 1
+            if end - start > 1 {
+                let mut seen = FastSet::default();
+                let mut values = Vec::with_capacity(end - start);
+                let mut shared_key = None;
+                for &(_, index) in &self.hashes[start..end] {
+                    if let Some((key, value)) = self.uses[index as usize].take() {
+                        if seen.insert(identity(&value)) {
+                            values.push(value);
                         }
-                    };
-                    let (_, values, seen) = &mut groups[at];
-                    if seen.insert(identity(&value)) {
-                        values.push(value);
+                        shared_key.get_or_insert(key);
                     }
                 }
-                shared.extend(
-                    (groups.into_iter())
-                        .filter(|(_, values, _)| values.len() > 1)
-                        .map(|(key, values, _)| (key, values)),
-                );
+                if let Some(key) = shared_key.filter(|_| values.len() > 1) {
+                    shared.push((key, values));
+                }
             }
-            run_start = run_end;
+            start = end;
         }
         shared
     }
+}
+
+/// The key of the use at `index` (`None` once taken).
+fn key_at<K, T>(uses: &[Option<(K, T)>], index: u32) -> Option<&K> {
+    uses[index as usize].as_ref().map(|(key, _)| key)
 }
 
 #[cfg(test)]
@@ -102,7 +103,7 @@ mod tests {
     #[test]
     fn colliding_hashes_are_told_apart_by_key() {
         // A key type whose hash ignores the key: every use collides.
-        #[derive(Debug, PartialEq, Eq)]
+        #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
         struct Colliding(&'static str);
         impl Hash for Colliding {
             fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
