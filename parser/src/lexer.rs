@@ -15,10 +15,23 @@ use nom::IResult;
 
 use crate::Target;
 
-/// What a token is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[repr(u8)]
-pub enum TokenKind {
+/// Declares [`TokenKind`] and [`ALL_KINDS`], every kind in the order of
+/// its `u8` value, from one list.
+macro_rules! token_kinds {
+    ($($(#[$doc:meta])* $kind:ident,)*) => {
+        /// What a token is.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+        #[repr(u8)]
+        pub enum TokenKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        /// Every [`TokenKind`] in the order of its `u8` value.
+        const ALL_KINDS: &[TokenKind] = &[$(TokenKind::$kind,)*];
+    };
+}
+
+token_kinds! {
     /// Spaces and tabs (and CR on 14.0+).
     Whitespace,
     /// One line feed.
@@ -160,39 +173,6 @@ impl Token {
         self.start as usize..self.end as usize
     }
 }
-
-/// Every [`TokenKind`] in the order of its `u8` value.
-const ALL_KINDS: [TokenKind; TokenKind::Stray as usize + 1] = {
-    use TokenKind::*;
-    [
-        Whitespace,
-        Newline,
-        HashComment,
-        SlashComment,
-        BlockComment,
-        Semi,
-        Comma,
-        Eq,
-        PlusEq,
-        LBrace,
-        RBrace,
-        Bare,
-        Special,
-        Escape,
-        SingleQuoted,
-        DoubleQuoted,
-        DqHead,
-        DqText,
-        DqTail,
-        DqClose,
-        VarSimple,
-        VarBraced,
-        UnterminatedComment,
-        UnterminatedString,
-        UnterminatedVariable,
-        Stray,
-    ]
-};
 
 /// The kind of each tag value without its [`JOINED`] bit: [`ALL_KINDS`],
 /// padded to 128 entries so that looking a tag up needs no bounds check.
