@@ -9,6 +9,8 @@
 
 use std::hash::{BuildHasher, Hash};
 
+use jailconf_parser::source::Span;
+
 use crate::hash::FastSet;
 
 /// Uses collected by key; [`KeyUses::shared`] gives the keys used more
@@ -38,7 +40,7 @@ impl<K: Hash + Ord, T> KeyUses<K, T> {
     /// The keys with more than one use once the uses whose `identity`
     /// (their jail) is that of an earlier use of the key are left out,
     /// each with its uses in the order they were pushed; keys in no
-    /// particular order.
+    /// particular order (see [`sort_by_second_use`]).
     pub(crate) fn shared<I: Hash + Eq>(mut self, identity: impl Fn(&T) -> I) -> Vec<(K, Vec<T>)> {
         let key = key_at::<K, T>;
         let uses = &self.uses;
@@ -78,6 +80,18 @@ impl<K: Hash + Ord, T> KeyUses<K, T> {
         }
         shared
     }
+}
+
+/// Orders groups from [`KeyUses::shared`] for reporting: by where their
+/// second use is (`place`), then by key.
+pub(crate) fn sort_by_second_use<K: Ord, T>(
+    groups: &mut [(K, Vec<T>)],
+    place: impl Fn(&T) -> &Span,
+) {
+    groups.sort_by(|(a, u), (b, v)| {
+        let (u, v) = (place(&u[1]), place(&v[1]));
+        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
+    });
 }
 
 /// The key of the use at `index` (`None` once taken).

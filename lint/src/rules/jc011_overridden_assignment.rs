@@ -164,7 +164,7 @@ impl<'s> Names<'s> {
 /// belongs to `block`: the block's slots are then dropped instead of kept
 /// (a large configuration would otherwise keep every block's slots to
 /// the end); answering `false` is always correct.
-pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Clone>(
+pub(crate) fn merges<'s, K: std::hash::Hash + Eq>(
     statements: &'s [StatementRef<'_>],
     key: impl Fn(&StatementRef<'_>) -> K,
     done: impl Fn(&K, &StatementRef<'_>) -> bool,

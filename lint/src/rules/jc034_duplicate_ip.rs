@@ -9,7 +9,7 @@ use crate::context::{AddressSource, Context, JailAddress, JailRef};
 use crate::hash::FastSet;
 use crate::rule::{Category, Report, Rule};
 use crate::rules::and_list;
-use crate::shared_keys::KeyUses;
+use crate::shared_keys::{sort_by_second_use, KeyUses};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -66,8 +66,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     }
     // One jail listing its own address twice is not a conflict.
     let mut groups = by_address.shared(|&(jail, _)| jail);
-    // By the second use, then by address.
-    groups.sort_by_key(|(addr, uses)| (uses[1].1.span.file, uses[1].1.span.range.start, *addr));
+    sort_by_second_use(&mut groups, |(_, address)| &address.span);
     for (addr, uses) in groups {
         let jails = context.jails();
         let names: Vec<String> = uses

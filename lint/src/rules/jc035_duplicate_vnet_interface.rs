@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::hash::{FastMap, FastSet};
 use crate::rule::{Category, Report, Rule};
 use crate::rules::and_list;
-use crate::shared_keys::KeyUses;
+use crate::shared_keys::{sort_by_second_use, KeyUses};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -71,11 +71,7 @@ fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
     }
     // A jail's own uses count once (its first).
     let mut found = uses.shared(|&(jail, _)| jail);
-    // By the second use, then by interface.
-    found.sort_by(|(a, u), (b, v)| {
-        let (u, v) = (&u[1].1, &v[1].1);
-        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
-    });
+    sort_by_second_use(&mut found, |(_, span)| span);
     let jails = context.jails();
     let name = |jail: usize| format!("`{}`", jails[jail].name());
     for (interface, uses) in found {

@@ -10,7 +10,7 @@ use jailconf_parser::source::Span;
 use super::list;
 use crate::context::Context;
 use crate::rule::{Category, Report, Rule};
-use crate::shared_keys::KeyUses;
+use crate::shared_keys::{sort_by_second_use, KeyUses};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -92,11 +92,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // A jail defined twice (JC010) does not share with itself.
     let jails = context.jails();
     let mut shared = by_file.shared(|&(jail, _)| jails[jail].jail.name.as_slice());
-    // By the second use, then by file.
-    shared.sort_by(|(a, u), (b, v)| {
-        let (u, v) = (&u[1].1, &v[1].1);
-        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
-    });
+    sort_by_second_use(&mut shared, |(_, span)| span);
     for (file, uses) in shared {
         let all: Vec<String> = uses
             .iter()

@@ -8,7 +8,7 @@ use jailconf_parser::source::Span;
 
 use crate::context::Context;
 use crate::rule::{Category, Report, Rule};
-use crate::shared_keys::KeyUses;
+use crate::shared_keys::{sort_by_second_use, KeyUses};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -73,11 +73,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     }
     // A jail defined twice (JC010) does not share with itself.
     let mut groups = by_name.shared(|(name, _, _)| name.clone());
-    // By the second use, then by hostname.
-    groups.sort_by(|(a, u), (b, v)| {
-        let (u, v) = (&u[1].2, &v[1].2);
-        ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
-    });
+    sort_by_second_use(&mut groups, |(_, _, span)| span);
     for (_, uses) in groups {
         let names: Vec<String> = uses.iter().map(|(j, _, _)| format!("`{j}`")).collect();
         let (first_jail, hostname, first_span) = &uses[0];
