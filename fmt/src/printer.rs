@@ -592,15 +592,8 @@ impl<'a> Printer<'a> {
     fn name_width(&self, range: Range<usize>) -> u32 {
         let tokens = self.tokens;
         let name = tokens.at(range.start);
-        let mut t = range.start + 1;
-        let mut end = name.end;
-        while t < range.end
-            && (tokens.at(t).kind == TokenKind::DqClose
-                || (tokens.at(t).kind.is_piece() && tokens.at(t).joined))
-        {
-            end = tokens.at(t).end;
-            t += 1;
-        }
+        let mut t = tokens.string_end(range.start + 1, range.end);
+        let end = tokens.at(t - 1).end;
         while t < range.end {
             match tokens.at(t).kind {
                 TokenKind::Whitespace | TokenKind::Newline => t += 1,
@@ -651,15 +644,8 @@ impl<'a> Printer<'a> {
                 _ => {
                     // A piece and the pieces joined to it (anything else
                     // only occurs in trees with errors; kept as it is).
-                    let mut end = token.end;
-                    t += 1;
-                    while t < range.end
-                        && (tokens.at(t).kind == TokenKind::DqClose
-                            || (tokens.at(t).kind.is_piece() && tokens.at(t).joined))
-                    {
-                        end = tokens.at(t).end;
-                        t += 1;
-                    }
+                    t = tokens.string_end(t + 1, range.end);
+                    let end = tokens.at(t - 1).end;
                     self.atoms.push(Atom {
                         kind: AtomKind::Word,
                         start: token.start,

@@ -172,6 +172,12 @@ impl Token {
     pub fn range(&self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
+
+    /// Whether it continues the string before it: a joined piece, or the
+    /// closing quote of a double-quoted string after a variable.
+    pub fn continues_string(&self) -> bool {
+        (self.kind.is_piece() && self.joined) || self.kind == TokenKind::DqClose
+    }
 }
 
 /// The kind of each tag value without its [`JOINED`] bit: [`ALL_KINDS`],
@@ -191,6 +197,12 @@ const KINDS: [TokenKind; 128] = {
 /// The bit of a tag that marks a joined piece ([`Token::joined`]).
 const JOINED: u8 = 0x80;
 
+/// The kind a tag holds.
+#[inline]
+fn kind_of(tag: u8) -> TokenKind {
+    KINDS[usize::from(tag & !JOINED)]
+}
+
 /// The tokens of one input, column by column: one tag byte (the kind and
 /// the joined flag) and one start offset per token, and the input's
 /// length after the last start. A token ends where the next one starts
@@ -202,15 +214,6 @@ pub struct Tokens {
     tags: Vec<u8>,
     /// `tags.len() + 1` entries.
     starts: Vec<u32>,
-}
-
-impl Default for Tokens {
-    fn default() -> Self {
-        Tokens {
-            tags: Vec::new(),
-            starts: vec![0],
-        }
-    }
 }
 
 impl Tokens {
@@ -244,7 +247,7 @@ impl Tokens {
     pub fn get(&self, index: usize) -> Option<Token> {
         let tag = *self.tags.get(index)?;
         Some(Token {
-            kind: KINDS[usize::from(tag & !JOINED)],
+            kind: kind_of(tag),
             joined: tag & JOINED != 0,
             start: self.starts[index],
             end: self.starts[index + 1],
@@ -266,8 +269,7 @@ impl Tokens {
     /// The kind of the token at `index`, if there is one.
     #[inline]
     pub fn kind(&self, index: usize) -> Option<TokenKind> {
-        let tag = *self.tags.get(index)?;
-        Some(KINDS[usize::from(tag & !JOINED)])
+        self.tags.get(index).copied().map(kind_of)
     }
 
     /// The tokens in order.
@@ -306,6 +308,15 @@ impl Tokens {
             }
         }
         low
+    }
+
+    /// The index after the tokens from `index` on (below `limit`) that
+    /// continue the string before them ([`Token::continues_string`]).
+    pub fn string_end(&self, mut index: usize, limit: usize) -> usize {
+        while index < limit && self.get(index).is_some_and(|t| t.continues_string()) {
+            index += 1;
+        }
+        index
     }
 
     /// The last token.

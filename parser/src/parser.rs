@@ -165,7 +165,7 @@ impl Parser<'_> {
     fn joined_piece_here(&self) -> bool {
         self.tokens
             .get(self.pos)
-            .is_some_and(|t| (t.kind.is_piece() && t.joined) || t.kind == TokenKind::DqClose)
+            .is_some_and(|t| t.continues_string())
     }
 
     fn bump(&mut self) {
@@ -469,14 +469,7 @@ impl Parser<'_> {
         let start = self.pos;
         self.statement_start = start;
         // Look past the name's pieces for a `{`.
-        let mut after = start + 1;
-        while self
-            .tokens
-            .get(after)
-            .is_some_and(|t| (t.kind.is_piece() && t.joined) || t.kind == TokenKind::DqClose)
-        {
-            after += 1;
-        }
+        let after = self.tokens.string_end(start + 1, self.tokens.len());
         let name_is_joined = after > start + 1
             && self
                 .tokens
