@@ -5,27 +5,74 @@
 //! order: O(n log n) comparisons whatever the keys (even keys crafted to
 //! collide), one compact array rather than a map entry and a vector for
 //! each key (nearly every key is used once), and each jail counted once
-//! per key in constant time, however many jails share it.
+//! per key in constant time, however many jails share it. The keys' bytes
+//! are copied side by side as they are pushed, so that the sort compares
+//! them in one small buffer instead of following each key into the
+//! configuration (on a large one, a read from memory per comparison).
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash};
+use std::net::IpAddr;
 
 use jailconf_parser::source::Span;
 
 use crate::hash::FastSet;
 
+/// A key as bytes: two keys are the same key when their bytes are equal.
+pub(crate) trait KeyBytes {
+    /// Appends the key's bytes to `out`.
+    fn write_bytes(&self, out: &mut Vec<u8>);
+}
+
+impl KeyBytes for Cow<'_, str> {
+    fn write_bytes(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl KeyBytes for &str {
+    fn write_bytes(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl KeyBytes for IpAddr {
+    fn write_bytes(&self, out: &mut Vec<u8>) {
+        // The family first: an IPv4 address and an IPv6 address never
+        // share a key.
+        match self {
+            IpAddr::V4(v4) => {
+                out.push(4);
+                out.extend_from_slice(&v4.octets());
+            }
+            IpAddr::V6(v6) => {
+                out.push(6);
+                out.extend_from_slice(&v6.octets());
+            }
+        }
+    }
+}
+
 /// Uses collected by key; [`KeyUses::shared`] gives the keys used more
 /// than once.
 pub(crate) struct KeyUses<K, T> {
     uses: Vec<Option<(K, T)>>,
+    /// The bytes of every use's key, one after the other.
+    bytes: Vec<u8>,
+    /// Where each use's key ends in `bytes` (it starts where the previous
+    /// one ends).
+    ends: Vec<u32>,
     /// The hash of each use's key, with the use's position.
     hashes: Vec<(u64, u32)>,
 }
 
-impl<K: Hash + Ord, T> KeyUses<K, T> {
+impl<K: Hash + KeyBytes, T> KeyUses<K, T> {
     /// Room for `capacity` uses.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         KeyUses {
             uses: Vec::with_capacity(capacity),
+            bytes: Vec::with_capacity(capacity * 16),
+            ends: Vec::with_capacity(capacity),
             hashes: Vec::with_capacity(capacity),
         }
     }
@@ -33,8 +80,17 @@ impl<K: Hash + Ord, T> KeyUses<K, T> {
     /// Records a use of `key`.
     pub(crate) fn push(&mut self, key: K, value: T) {
         let hash = rustc_hash::FxBuildHasher.hash_one(&key);
+        key.write_bytes(&mut self.bytes);
+        self.ends.push(self.bytes.len() as u32);
         self.hashes.push((hash, self.uses.len() as u32));
         self.uses.push(Some((key, value)));
+    }
+
+    /// The bytes of the key of the use at `index`.
+    fn key(&self, index: u32) -> &[u8] {
+        let index = index as usize;
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.bytes[start as usize..self.ends[index] as usize]
     }
 
     /// The keys with more than one use once the uses whose `identity`
@@ -42,29 +98,27 @@ impl<K: Hash + Ord, T> KeyUses<K, T> {
     /// each with its uses in the order they were pushed; keys in no
     /// particular order (see [`sort_by_second_use`]).
     pub(crate) fn shared<I: Hash + Eq>(mut self, identity: impl Fn(&T) -> I) -> Vec<(K, Vec<T>)> {
-        let key = key_at::<K, T>;
-        let uses = &self.uses;
-        self.hashes.sort_unstable_by(|&(hash_a, a), &(hash_b, b)| {
+        let mut hashes = std::mem::take(&mut self.hashes);
+        hashes.sort_unstable_by(|&(hash_a, a), &(hash_b, b)| {
             (hash_a.cmp(&hash_b))
-                .then_with(|| key(uses, a).cmp(&key(uses, b)))
+                .then_with(|| self.key(a).cmp(self.key(b)))
                 .then(a.cmp(&b))
         });
         let mut shared = Vec::new();
         let mut start = 0;
-        while start < self.hashes.len() {
+        while start < hashes.len() {
             // The uses of one key: side by side, in push order.
-            let (hash, first) = self.hashes[start];
+            let (hash, first) = hashes[start];
             let end = start
-                + (self.hashes[start..].iter())
-                    .take_while(|&&(h, index)| {
-                        h == hash && key(&self.uses, index) == key(&self.uses, first)
-                    })
+                + 1
+                + (hashes[start + 1..].iter())
+                    .take_while(|&&(h, index)| h == hash && self.key(index) == self.key(first))
                     .count();
             if end - start > 1 {
                 let mut seen = FastSet::default();
                 let mut values = Vec::with_capacity(end - start);
                 let mut shared_key = None;
-                for &(_, index) in &self.hashes[start..end] {
+                for &(_, index) in &hashes[start..end] {
                     if let Some((key, value)) = self.uses[index as usize].take() {
                         if seen.insert(identity(&value)) {
                             values.push(value);
@@ -94,11 +148,6 @@ pub(crate) fn sort_by_second_use<K: Ord, T>(
     });
 }
 
-/// The key of the use at `index` (`None` once taken).
-fn key_at<K, T>(uses: &[Option<(K, T)>], index: u32) -> Option<&K> {
-    uses[index as usize].as_ref().map(|(key, _)| key)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +171,11 @@ mod tests {
         impl Hash for Colliding {
             fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
                 0u8.hash(state);
+            }
+        }
+        impl KeyBytes for Colliding {
+            fn write_bytes(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(self.0.as_bytes());
             }
         }
         let mut uses = KeyUses::with_capacity(4);
