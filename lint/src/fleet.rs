@@ -15,7 +15,7 @@ use crate::commands::{hook_side, simple_commands};
 use crate::context::{lossy, Context};
 use crate::facts::HostFacts;
 use crate::rc_conf::RcConf;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// One host of a fleet: its configuration and what is known about it.
 pub struct Host {
@@ -71,7 +71,7 @@ db  { ip4.addr = "em0|192.0.2.10/24"; }
 Give each jail its own address, for example from a per-host range."#,
     needs_host_facts: false,
     fixable: false,
-    check: no_single_host_check,
+    check: Check::Config(no_single_host_check),
 };
 
 /// JC101: the same static MAC address on two hosts.
@@ -102,7 +102,7 @@ Derive each MAC from something unique to the host and jail, or leave it
 to the kernel (epair(4) picks a random one)."#,
     needs_host_facts: false,
     fixable: false,
-    check: no_single_host_check,
+    check: Check::Config(no_single_host_check),
 };
 
 /// The fleet rules, in code order.

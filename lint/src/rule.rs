@@ -3,7 +3,7 @@
 use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::source::Span;
 
-use crate::context::Context;
+use crate::context::{Context, JailRef};
 
 /// The group a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -41,7 +41,71 @@ pub struct Rule {
     /// Whether its findings carry automatic fixes.
     pub fixable: bool,
     /// The check.
-    pub check: fn(&Context<'_>, &mut Report<'_>),
+    pub check: Check,
+}
+
+/// How a rule looks at the configuration.
+#[derive(Clone, Copy, Debug)]
+pub enum Check {
+    /// All at once.
+    Config(CheckConfig),
+    /// One jail at a time, in order, then reports (see [`JailCheck`]).
+    /// The linter runs these rules side by side over batches of jails:
+    /// every such rule reads a batch while it is still in the processor's
+    /// cache, where each rule looping over every jail would read a large
+    /// configuration from memory again.
+    Jails(StartJailCheck),
+}
+
+/// A [`Check::Config`] rule's check.
+pub type CheckConfig = fn(&Context<'_>, &mut Report<'_>);
+
+/// Starts a [`Check::Jails`] rule's check on a configuration.
+pub type StartJailCheck = for<'c, 'a> fn(&'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c>;
+
+/// A rule's check in progress: it sees the jails one by one, in order,
+/// then finishes (findings about one jail can be reported as it is
+/// visited, findings that group jails once all are seen).
+pub trait JailCheck<'c, 'a> {
+    /// Looks at the next jail.
+    fn visit(&mut self, jail: &'c JailRef<'a>, report: &mut Report<'_>);
+    /// Called once every jail has been visited.
+    fn finish(self: Box<Self>, report: &mut Report<'_>);
+}
+
+/// A [`JailCheck`] from a state and two functions: `visit` looks at each
+/// jail, `finish` at the final state.
+pub fn jail_check<'c, 'a, S: 'c>(
+    state: S,
+    visit: impl FnMut(&mut S, &'c JailRef<'a>, &mut Report<'_>) + 'c,
+    finish: impl FnOnce(S, &mut Report<'_>) + 'c,
+) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    Box::new(ByFunctions {
+        state,
+        visit,
+        finish,
+    })
+}
+
+/// See [`jail_check`].
+struct ByFunctions<S, V, F> {
+    state: S,
+    visit: V,
+    finish: F,
+}
+
+impl<'c, 'a, S, V, F> JailCheck<'c, 'a> for ByFunctions<S, V, F>
+where
+    V: FnMut(&mut S, &'c JailRef<'a>, &mut Report<'_>),
+    F: FnOnce(S, &mut Report<'_>),
+{
+    fn visit(&mut self, jail: &'c JailRef<'a>, report: &mut Report<'_>) {
+        (self.visit)(&mut self.state, jail, report);
+    }
+
+    fn finish(self: Box<Self>, report: &mut Report<'_>) {
+        (self.finish)(self.state, report);
+    }
 }
 
 /// Collects one rule's findings.

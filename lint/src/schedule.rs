@@ -5,9 +5,12 @@
 //! they run as tasks that the workers take in turn: first the expensive
 //! shared analyses the enabled rules read (so that two workers do not
 //! wait for the same one), then the rules, the most expensive first, and
-//! the collection of inline suppressions. Each rule writes its own buffer;
-//! the buffers are returned in the order of the rules, so the findings do
-//! not depend on the number of workers or on timing.
+//! the collection of inline suppressions. The rules that look at one jail
+//! at a time ([`Check::Jails`]) run side by side in sweeps, one per
+//! worker: a sweep hands each batch of jails to each of its rules before
+//! the next batch. Each rule writes its own buffer; the buffers are
+//! returned in the order of the rules, so the findings do not depend on
+//! the number of workers or on timing.
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +19,7 @@ use jailconf_parser::diag::Diagnostic;
 use jailconf_parser::Config;
 
 use crate::context::Context;
-use crate::rule::{Report, Rule};
+use crate::rule::{Check, CheckConfig, Report, Rule, StartJailCheck};
 use crate::suppress::{self, Suppression};
 
 /// Below this much source text the rules run on the calling thread:
@@ -28,10 +31,16 @@ const PARALLEL_BYTES: usize = 64 * 1024;
 /// whole.
 const MAX_WORKERS: usize = 8;
 
+/// How many jails a sweep hands to each of its rules in turn: few enough
+/// that a batch's jails, values and commands stay in the processor's cache
+/// while every rule of the sweep reads them.
+const BATCH: usize = 256;
+
 /// The rules that take longest once the shared analyses exist, most
 /// expensive first (measured on the generated 5,000-jail VNET
 /// configuration); the others follow in registry order. Only the order
-/// in which workers take them depends on this list.
+/// in which workers take them, and how the jail rules are dealt into
+/// sweeps, depend on this list.
 const EXPENSIVE: &[&str] = &[
     "JC022", "JC038", "JC036", "JC056", "JC035", "JC014", "JC033", "JC070", "JC009", "JC019",
     "JC057", "JC030", "JC058", "JC037", "JC034", "JC018", "JC016", "JC052", "JC012",
@@ -103,82 +112,121 @@ enum Task {
     Prepare(fn(&Context<'_>)),
     /// Collects the inline suppressions.
     Suppressions,
-    /// Runs the rule at this position.
-    Rule(usize),
+    /// Runs the [`Check::Config`] rule at this position.
+    Rule(usize, CheckConfig),
+    /// Runs this sweep of [`Check::Jails`] rules.
+    Sweep(usize),
 }
 
 /// What a task produced.
 enum Done {
     Nothing,
     Suppressions(Vec<Suppression>),
-    Rule(usize, Vec<Diagnostic>),
+    /// Findings by rule position.
+    Rules(Vec<(usize, Vec<Diagnostic>)>),
 }
 
 /// Runs `rules` over the context with up to `workers` threads (the
 /// calling thread is one of them).
 pub(crate) fn run(context: &Context<'_>, rules: &[&'static Rule], workers: usize) -> Outcome {
-    let run_rule = |index: usize| {
-        let mut findings = Vec::new();
-        let rule = rules[index];
-        (rule.check)(context, &mut Report::new(rule, &mut findings));
-        findings
-    };
-    let workers = workers.min(rules.len());
-    if workers <= 1 {
-        return Outcome {
-            findings: (0..rules.len()).map(run_rule).collect(),
-            suppressions: suppress::collect(context),
-        };
-    }
-    let tasks = plan(rules);
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let Some(&task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                return done;
-            };
-            done.push(match task {
-                Task::Prepare(build) => {
-                    build(context);
-                    Done::Nothing
-                }
-                Task::Suppressions => Done::Suppressions(suppress::collect(context)),
-                Task::Rule(index) => Done::Rule(index, run_rule(index)),
-            });
+    let workers = workers.clamp(1, rules.len().max(1));
+    let plan = plan(rules, workers);
+    let perform = |task: Task| match task {
+        Task::Prepare(build) => {
+            build(context);
+            Done::Nothing
         }
+        Task::Suppressions => Done::Suppressions(suppress::collect(context)),
+        Task::Rule(index, check) => {
+            let mut findings = Vec::new();
+            check(context, &mut Report::new(rules[index], &mut findings));
+            Done::Rules(vec![(index, findings)])
+        }
+        Task::Sweep(sweep) => Done::Rules(run_sweep(context, rules, &plan.sweeps[sweep])),
     };
-    let results: Vec<Vec<Done>> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-        let mut results = vec![work()];
-        for helper in helpers {
-            match helper.join() {
-                Ok(done) => results.push(done),
-                // A rule's panic reaches the caller, as without workers.
-                Err(panic) => std::panic::resume_unwind(panic),
+    let results: Vec<Done> = if workers == 1 {
+        plan.tasks.iter().map(|&task| perform(task)).collect()
+    } else {
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            while let Some(&task) = plan.tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+                done.push(perform(task));
             }
-        }
-        results
-    });
+            done
+        };
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+            let mut results = work();
+            for helper in helpers {
+                match helper.join() {
+                    Ok(done) => results.extend(done),
+                    // A rule's panic reaches the caller, as without workers.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            results
+        })
+    };
     let mut outcome = Outcome {
         findings: vec![Vec::new(); rules.len()],
         suppressions: Vec::new(),
     };
-    for done in results.into_iter().flatten() {
+    for done in results {
         match done {
             Done::Nothing => {}
             Done::Suppressions(found) => outcome.suppressions = found,
-            Done::Rule(index, found) => outcome.findings[index] = found,
+            Done::Rules(found) => {
+                for (index, findings) in found {
+                    outcome.findings[index] = findings;
+                }
+            }
         }
     }
     outcome
 }
 
+/// Runs the [`Check::Jails`] rules at the positions `sweep` over every
+/// jail, a batch at a time; their findings by position.
+fn run_sweep(
+    context: &Context<'_>,
+    rules: &[&'static Rule],
+    sweep: &[(usize, StartJailCheck)],
+) -> Vec<(usize, Vec<Diagnostic>)> {
+    let mut checks: Vec<_> = (sweep.iter())
+        .map(|&(index, start)| (index, start(context), Vec::new()))
+        .collect();
+    for batch in context.jails().chunks(BATCH) {
+        for (index, check, findings) in &mut checks {
+            let mut report = Report::new(rules[*index], findings);
+            for jail in batch {
+                check.visit(jail, &mut report);
+            }
+        }
+    }
+    (checks.into_iter())
+        .map(|(index, check, mut findings)| {
+            check.finish(&mut Report::new(rules[index], &mut findings));
+            (index, findings)
+        })
+        .collect()
+}
+
+/// The work: tasks in the order workers take them, and the sweeps they
+/// name.
+struct Plan {
+    tasks: Vec<Task>,
+    /// Each sweep's rules: position and check.
+    sweeps: Vec<Vec<(usize, StartJailCheck)>>,
+}
+
 /// The tasks in the order workers take them: the shared analyses the
-/// rules read, the expensive rules, the suppressions, the other rules.
-fn plan(rules: &[&'static Rule]) -> Vec<Task> {
+/// rules read, the sweeps (one per worker, the jail rules dealt out most
+/// expensive first), the expensive rules, the suppressions, the other
+/// rules.
+fn plan(rules: &[&'static Rule], workers: usize) -> Plan {
     let enabled = |code: &str| rules.iter().any(|r| r.code == code);
-    let mut tasks: Vec<Task> = Vec::with_capacity(ANALYSES.len() + rules.len() + 1);
+    let mut tasks: Vec<Task> = Vec::with_capacity(ANALYSES.len() + rules.len() + workers + 1);
     let needed: Vec<bool> = ANALYSES
         .iter()
         .map(|analysis| analysis.readers.iter().any(|code| enabled(code)))
@@ -196,9 +244,25 @@ fn plan(rules: &[&'static Rule]) -> Vec<Task> {
     };
     let mut order: Vec<usize> = (0..rules.len()).collect();
     order.sort_by_key(|&index| rank(index));
-    let cheap = order.partition_point(|&index| rank(index) < EXPENSIVE.len());
-    tasks.extend(order[..cheap].iter().map(|&index| Task::Rule(index)));
+    let mut sweeps: Vec<Vec<(usize, StartJailCheck)>> = vec![Vec::new(); workers];
+    let mut config_rules = Vec::with_capacity(rules.len());
+    for index in order {
+        match rules[index].check {
+            Check::Jails(start) => {
+                let lightest = (0..workers)
+                    .min_by_key(|&sweep| sweeps[sweep].len())
+                    .unwrap_or(0);
+                sweeps[lightest].push((index, start));
+            }
+            Check::Config(check) => config_rules.push((index, check)),
+        }
+    }
+    sweeps.retain(|sweep| !sweep.is_empty());
+    tasks.extend((0..sweeps.len()).map(Task::Sweep));
+    let cheap = config_rules.partition_point(|&(index, _)| rank(index) < EXPENSIVE.len());
+    let rule_task = |&(index, check): &(usize, CheckConfig)| Task::Rule(index, check);
+    tasks.extend(config_rules[..cheap].iter().map(rule_task));
     tasks.push(Task::Suppressions);
-    tasks.extend(order[cheap..].iter().map(|&index| Task::Rule(index)));
-    tasks
+    tasks.extend(config_rules[cheap..].iter().map(rule_task));
+    Plan { tasks, sweeps }
 }

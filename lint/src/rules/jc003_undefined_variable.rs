@@ -3,7 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -33,7 +33,7 @@ Define the variable (`$jailname = web;`) where every jail using it sees
 it, or use `${name}` for the jail name."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

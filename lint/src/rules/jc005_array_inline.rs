@@ -3,7 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -32,7 +32,7 @@ Use the list as a whole value (`ip4.addr = $addrs;`), or define a
 single-valued variable for the text."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

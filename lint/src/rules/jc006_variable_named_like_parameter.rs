@@ -3,7 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -32,7 +32,7 @@ web { path = "$path/web"; }
 Rename the variable (`$root = "/jails";`)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

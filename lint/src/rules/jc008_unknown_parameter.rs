@@ -5,7 +5,7 @@ use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::params;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -38,7 +38,7 @@ component (`allow.nomount`). The suggested rename is offered as an unsafe
 fix: check that it is what you meant."#,
     needs_host_facts: false,
     fixable: true,
-    check,
+    check: Check::Config(check),
 };
 
 /// The closest known parameter name, if one is close enough.

@@ -10,7 +10,7 @@ use jailconf_parser::source::Span;
 use jailconf_parser::Value;
 
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -60,7 +60,7 @@ Write the value the parameter takes: `path = /jails/web;`,
 `ip4.addr = "em0|10.0.0.1/24";`."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// What is wrong with one value.
@@ -366,81 +366,86 @@ fn has_references(context: &Context<'_>, span: &Span) -> bool {
         .is_some_and(|source| source.contains(&b'$'))
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut found: ByPlace<Problem> = ByPlace::default();
-    for jail in context.jails() {
-        for param in &jail.jail.params {
-            let Some((known, _)) = context.known_param(&param.name) else {
-                continue;
-            };
-            if !may_be_invalid(known) {
-                continue;
-            }
-            let name = crate::context::lossy(&param.name);
-            let values: &[Value] = if known.is_list() {
-                &param.values
-            } else {
-                param.values.last().map_or(&[], std::slice::from_ref)
-            };
-            let only = param.values.len() == 1;
-            for value in values {
-                let Some(span) = &value.span else { continue };
-                let problems = problems(known, &name, value, only);
-                if problems.is_empty() {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let found: ByPlace<Problem> = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            for param in &jail.jail.params {
+                let Some((known, _)) = context.known_param(&param.name) else {
+                    continue;
+                };
+                if !may_be_invalid(known) {
                     continue;
                 }
-                let expanded = has_references(context, span);
-                // The leftover of a failed expansion: jail(8) does not
-                // start the jail anyway, and JC003–JC005 report why.
-                if expanded && jail.jail.failed {
-                    continue;
-                }
-                let mut keys = HashSet::new();
-                for problem in problems {
-                    // The expansions of one value for several jails are
-                    // one finding, with the first jail's text.
-                    let key = if expanded {
-                        format!("{name}\0{}", problem.label)
-                    } else {
-                        problem.message.clone()
-                    };
-                    if keys.insert(key.clone()) {
-                        found.add(span.clone(), key, jail, problem);
+                let name = crate::context::lossy(&param.name);
+                let values: &[Value] = if known.is_list() {
+                    &param.values
+                } else {
+                    param.values.last().map_or(&[], std::slice::from_ref)
+                };
+                let only = param.values.len() == 1;
+                for value in values {
+                    let Some(span) = &value.span else { continue };
+                    let problems = problems(known, &name, value, only);
+                    if problems.is_empty() {
+                        continue;
+                    }
+                    let expanded = has_references(context, span);
+                    // The leftover of a failed expansion: jail(8) does not
+                    // start the jail anyway, and JC003–JC005 report why.
+                    if expanded && jail.jail.failed {
+                        continue;
+                    }
+                    let mut keys = HashSet::new();
+                    for problem in problems {
+                        // The expansions of one value for several jails are
+                        // one finding, with the first jail's text.
+                        let key = if expanded {
+                            format!("{name}\0{}", problem.label)
+                        } else {
+                            problem.message.clone()
+                        };
+                        if keys.insert(key.clone()) {
+                            found.add(span.clone(), key, jail, problem);
+                        }
                     }
                 }
             }
-        }
-    }
-    for place in found.into_places() {
-        let Some((first_jail, problem)) = place.items.first() else {
-            continue;
-        };
-        let same = place
-            .items
-            .iter()
-            .all(|(_, p)| p.message == problem.message);
-        let jails = if same || place.items.len() == 1 {
-            place.jails_text()
-        } else {
-            let others: Vec<String> = place.items[1..]
-                .iter()
-                .map(|(name, _)| format!("`{name}`"))
-                .collect();
-            let which = if others.len() == 1 { "jail" } else { "jails" };
-            format!(
-                "jail `{first_jail}`; likewise {which} {}",
-                super::list(&others)
-            )
-        };
-        let mut finding = report
-            .finding(format!("{} ({jails})", problem.message), place.span.clone())
-            .with_label(problem.label)
-            .with_help(problem.help.clone());
-        if let Some(message) = &problem.jail_message {
-            finding = finding.with_jail_message(format!("{first_jail}: {message}"));
-        }
-        report.push(finding);
-    }
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let Some((first_jail, problem)) = place.items.first() else {
+                    continue;
+                };
+                let same = place
+                    .items
+                    .iter()
+                    .all(|(_, p)| p.message == problem.message);
+                let jails = if same || place.items.len() == 1 {
+                    place.jails_text()
+                } else {
+                    let others: Vec<String> = place.items[1..]
+                        .iter()
+                        .map(|(name, _)| format!("`{name}`"))
+                        .collect();
+                    let which = if others.len() == 1 { "jail" } else { "jails" };
+                    format!(
+                        "jail `{first_jail}`; likewise {which} {}",
+                        super::list(&others)
+                    )
+                };
+                let mut finding = report
+                    .finding(format!("{} ({jails})", problem.message), place.span.clone())
+                    .with_label(problem.label)
+                    .with_help(problem.help.clone());
+                if let Some(message) = &problem.jail_message {
+                    finding = finding.with_jail_message(format!("{first_jail}: {message}"));
+                }
+                report.push(finding);
+            }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
 use crate::hash::FastMap;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -33,26 +33,30 @@ web { persist; }
 Merge the blocks into one, or rename one of the jails."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut first: FastMap<&[u8], usize> =
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let first: FastMap<&[u8], usize> =
         FastMap::with_capacity_and_hasher(context.jails().len(), Default::default());
-    for jail in context.jails() {
-        let Some(&earlier) = first.get(jail.jail.name.as_slice()) else {
-            first.insert(&jail.jail.name, jail.index);
-            continue;
-        };
-        let (Some(span), Some(earlier_span)) = (jail.span(), context.jails()[earlier].span())
-        else {
-            continue;
-        };
-        let finding = report
-            .finding(format!("jail `{}` is defined twice", jail.name()), span)
-            .with_label("defined again here")
-            .with_secondary(earlier_span, "first defined here")
-            .with_help("jail(8) keeps both blocks as separate jails with the same name; merge them or rename one");
-        report.push(finding);
-    }
+    jail_check(
+        first,
+        move |first, jail, report| {
+            let Some(&earlier) = first.get(jail.jail.name.as_slice()) else {
+                first.insert(&jail.jail.name, jail.index);
+                return;
+            };
+            let (Some(span), Some(earlier_span)) = (jail.span(), context.jails()[earlier].span())
+            else {
+                return;
+            };
+            let finding = report
+                .finding(format!("jail `{}` is defined twice", jail.name()), span)
+                .with_label("defined again here")
+                .with_secondary(earlier_span, "first defined here")
+                .with_help("jail(8) keeps both blocks as separate jails with the same name; merge them or rename one");
+            report.push(finding);
+        },
+        |_, _| {},
+    )
 }

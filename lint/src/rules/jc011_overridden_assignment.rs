@@ -8,7 +8,7 @@ use jailconf_parser::params;
 use jailconf_parser::source::Span;
 
 use crate::context::{Context, StatementRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -41,7 +41,7 @@ Remove the first statement (the automatic fix does this; it cannot change
 the result), or use `+=` in the second when both values are wanted."#,
     needs_host_facts: false,
     fixable: true,
-    check,
+    check: Check::Config(check),
 };
 
 /// The spellings of a name jail(8)'s `equalopts` treats as the same: the

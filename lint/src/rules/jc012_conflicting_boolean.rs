@@ -6,7 +6,7 @@ use jailconf_parser::source::FileId;
 use jailconf_parser::syntax::NodeId;
 
 use crate::context::{Context, FilePlace, StatementRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 use crate::rules::jc011_overridden_assignment::{merges, Merge};
 
 /// The rule.
@@ -41,7 +41,7 @@ web {
 Keep one spelling: remove the statement you do not want."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 /// The block or section a statement belongs to: a jail block, or the

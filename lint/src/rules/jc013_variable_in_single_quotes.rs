@@ -5,7 +5,7 @@ use jailconf_parser::params;
 use jailconf_parser::source::Span;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -40,7 +40,7 @@ Use double quotes: `"ifconfig epair$id create up"`. The automatic fix
 `\` and every reference in it is a known variable or parameter."#,
     needs_host_facts: false,
     fixable: true,
-    check,
+    check: Check::Config(check),
 };
 
 /// A `$name` or `${name}` in the raw text of a single-quoted piece.

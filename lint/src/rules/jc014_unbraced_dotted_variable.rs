@@ -9,7 +9,7 @@ use jailconf_parser::source::Span;
 use jailconf_parser::syntax::NodeKind;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -42,7 +42,7 @@ Use braces: `${host.hostname}`. The automatic fix does this; it is
 unsafe because it changes which value is used."#,
     needs_host_facts: false,
     fixable: true,
-    check,
+    check: Check::Config(check),
 };
 
 /// The longest dotted name `var.a.b…` at the start of `rest` (which starts

@@ -11,7 +11,7 @@ use jailconf_parser::syntax::{NodeId, NodeKind, SyntaxTree};
 
 use crate::context::Context;
 use crate::hash::FastMap;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 use crate::rules::jc011_overridden_assignment::spellings;
 
 /// The rule.
@@ -54,7 +54,7 @@ Move all top-level statements above the first jail block (or into a
 `* { }` block placed where it should apply)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 /// The name of a block or statement as jail(8) reads it (its first

@@ -5,7 +5,7 @@ use jailconf_parser::lexer::TokenKind;
 use jailconf_parser::source::Span;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -37,7 +37,7 @@ web { path += /web; }
 Use `=`, and write the whole value (`path = "/jails/web";`)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

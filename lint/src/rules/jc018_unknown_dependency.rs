@@ -4,7 +4,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 use crate::rules::jc019_dependency_cycle::{dependencies, JailIndex};
 
 /// The rule.
@@ -35,59 +35,64 @@ web { persist; depend = dbb; }
 Correct the name, or define (or `.include`) the jail it depends on."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     let index = JailIndex::new(context);
-    let mut found: ByPlace<String> = ByPlace::default();
-    for jail in context.jails() {
-        // A file jail(8) refuses may hide the jail it depends on.
-        if jail.span().is_some_and(|s| context.run_refused(s.file)) {
-            continue;
-        }
-        for dependency in dependencies(context, jail) {
-            if index.find(jail, dependency.name).is_none() {
-                let name = crate::context::lossy(dependency.name).into_owned();
-                found.add(dependency.span.clone(), name.clone(), jail, name);
+    let found: ByPlace<String> = ByPlace::default();
+    jail_check(
+        (index, found),
+        move |(index, found), jail, _| {
+            // A file jail(8) refuses may hide the jail it depends on.
+            if jail.span().is_some_and(|s| context.run_refused(s.file)) {
+                return;
             }
-        }
-    }
-    for place in found.into_places() {
-        let jails = place.jails_text();
-        let Some((first_jail, missing)) = place.items.first() else {
-            continue;
-        };
-        let suggestion = context
-            .jails()
-            .iter()
-            .map(|j| j.name())
-            .filter(|n| *n != *missing)
-            .map(|n| (strsim::damerau_levenshtein(missing, &n), n))
-            .filter(|(distance, _)| *distance <= (missing.len() / 4).clamp(1, 3))
-            .min_by_key(|(distance, _)| *distance);
-        let help = match suggestion {
-            Some((_, name)) => format!("did you mean `{name}`?"),
-            None => {
-                "define the jail, `.include` the file that defines it, or remove it from `depend`"
-                    .to_string()
+            for dependency in dependencies(context, jail) {
+                if index.find(jail, dependency.name).is_none() {
+                    let name = crate::context::lossy(dependency.name).into_owned();
+                    found.add(dependency.span.clone(), name.clone(), jail, name);
+                }
             }
-        };
-        let verb = if place.items.len() == 1 {
-            "depends"
-        } else {
-            "depend"
-        };
-        let finding = report
-            .finding(
-                format!("{jails} {verb} on `{missing}`, which is not defined"),
-                place.span.clone(),
-            )
-            .with_label("no jail of this name")
-            .with_help(help)
-            .with_jail_message(format!(
-                "{first_jail}: depends on undefined jail \"{missing}\""
-            ));
-        report.push(finding);
-    }
+        },
+        move |(_, found), report| {
+            for place in found.into_places() {
+                let jails = place.jails_text();
+                let Some((first_jail, missing)) = place.items.first() else {
+                    continue;
+                };
+                let suggestion = context
+                    .jails()
+                    .iter()
+                    .map(|j| j.name())
+                    .filter(|n| *n != *missing)
+                    .map(|n| (strsim::damerau_levenshtein(missing, &n), n))
+                    .filter(|(distance, _)| *distance <= (missing.len() / 4).clamp(1, 3))
+                    .min_by_key(|(distance, _)| *distance);
+                let help = match suggestion {
+                    Some((_, name)) => format!("did you mean `{name}`?"),
+                    None => {
+                        "define the jail, `.include` the file that defines it, or remove it from `depend`"
+                            .to_string()
+                    }
+                };
+                let verb = if place.items.len() == 1 {
+                    "depends"
+                } else {
+                    "depend"
+                };
+                let finding = report
+                    .finding(
+                        format!("{jails} {verb} on `{missing}`, which is not defined"),
+                        place.span.clone(),
+                    )
+                    .with_label("no jail of this name")
+                    .with_help(help)
+                    .with_jail_message(format!(
+                        "{first_jail}: depends on undefined jail \"{missing}\""
+                    ));
+                report.push(finding);
+            }
+        },
+    )
 }

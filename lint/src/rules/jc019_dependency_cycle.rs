@@ -8,7 +8,7 @@ use jailconf_parser::source::{FileId, Span};
 
 use crate::context::{Context, JailRef};
 use crate::hash::FastMap;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -38,7 +38,7 @@ Remove one of the dependencies; `depend` only orders creation and
 removal, so keep the one the start order really needs."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 /// Jails by name within each configuration run (each top-level file is

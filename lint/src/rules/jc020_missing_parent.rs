@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
 use crate::hash::FastSet;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -36,40 +36,44 @@ the number of its children), or rename the jail without dots
 (`web_example_org`)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     let defined: FastSet<&[u8]> = context
         .config
         .jails
         .iter()
         .map(|j| j.name.as_slice())
         .collect();
-    for jail in context.jails() {
-        let name = &jail.jail.name;
-        let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
-            continue;
-        };
-        let parent = &name[..dot];
-        if parent.is_empty() || defined.contains(parent) {
-            continue;
-        }
-        let Some(span) = jail.span() else { continue };
-        // A file jail(8) refuses may hide the parent.
-        if context.run_refused(span.file) {
-            continue;
-        }
-        let (child, parent) = (jail.name(), crate::context::lossy(parent));
-        let finding = report
-            .finding(
-                format!("jail `{child}` is a child of jail `{parent}`, which is not defined"),
-                span,
-            )
-            .with_label(format!("created inside `{parent}`"))
-            .with_help(format!(
-                "define `{parent}` (with `persist;` and `children.max`), or rename the jail without a dot if it is not meant to be a child jail"
-            ));
-        report.push(finding);
-    }
+    jail_check(
+        defined,
+        move |defined, jail, report| {
+            let name = &jail.jail.name;
+            let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
+                return;
+            };
+            let parent = &name[..dot];
+            if parent.is_empty() || defined.contains(parent) {
+                return;
+            }
+            let Some(span) = jail.span() else { return };
+            // A file jail(8) refuses may hide the parent.
+            if context.run_refused(span.file) {
+                return;
+            }
+            let (child, parent) = (jail.name(), crate::context::lossy(parent));
+            let finding = report
+                .finding(
+                    format!("jail `{child}` is a child of jail `{parent}`, which is not defined"),
+                    span,
+                )
+                .with_label(format!("created inside `{parent}`"))
+                .with_help(format!(
+                    "define `{parent}` (with `persist;` and `children.max`), or rename the jail without a dot if it is not meant to be a child jail"
+                ));
+            report.push(finding);
+        },
+        |_, _| {},
+    )
 }

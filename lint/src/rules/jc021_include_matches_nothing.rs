@@ -4,7 +4,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -33,7 +33,7 @@ Correct the pattern. If the files exist only on the jail host and the
 configuration is linted elsewhere, ignore this finding."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

@@ -6,7 +6,7 @@ use jailconf_parser::source::Span;
 
 use crate::commands::hook;
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -46,7 +46,7 @@ continue a long value on the next line without a line break, end the
 line with `\`."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 /// The offset of the first unescaped line feed in a quoted piece's text.

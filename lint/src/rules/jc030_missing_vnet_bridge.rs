@@ -7,7 +7,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::commands::{NetAction, Side};
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -46,52 +46,59 @@ ifconfig_bridge0="addm em0 up"
 ```"#,
     needs_host_facts: true,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Bridges the configuration creates itself.
-    let mut created = Vec::new();
-    let mut used: BTreeMap<String, Vec<(String, jailconf_parser::source::Span)>> = BTreeMap::new();
-    for jail in context.jails() {
-        for action in context.net(jail).actions {
-            match (&action.action, action.side) {
-                (NetAction::Create(name), Side::Host) => created.push(name.clone()),
-                (NetAction::AddMember { bridge, .. }, Side::Host) => used
-                    .entry(bridge.clone())
-                    .or_default()
-                    .push((jail.name().into_owned(), action.span.clone())),
-                _ => {}
+    let created = Vec::new();
+    let used: BTreeMap<String, Vec<(String, jailconf_parser::source::Span)>> = BTreeMap::new();
+    jail_check(
+        (created, used),
+        move |(created, used), jail, _| {
+            for action in context.net(jail).actions {
+                match (&action.action, action.side) {
+                    (NetAction::Create(name), Side::Host) => created.push(name.clone()),
+                    (NetAction::AddMember { bridge, .. }, Side::Host) => used
+                        .entry(bridge.clone())
+                        .or_default()
+                        .push((jail.name().into_owned(), action.span.clone())),
+                    _ => {}
+                }
             }
-        }
-    }
-    for (bridge, uses) in used {
-        if created.contains(&bridge) || context.facts.interface_known(&bridge) {
-            continue;
-        }
-        let (jail, span) = &uses[0];
-        let mut finding = report
-            .finding(
-                format!("bridge `{bridge}` does not exist: nothing creates it before jail `{jail}` adds to it"),
-                span.clone(),
-            )
-            .with_label(format!("`{bridge}` is used here"));
-        for (_, other) in uses.iter().skip(1) {
-            finding = finding.with_secondary(other.clone(), "also used here");
-        }
-        let help = match &context.facts.rc_conf {
-            Some(rc) => {
-                let mut list = rc.conf.cloned_interfaces();
-                list.push(bridge.clone());
-                format!(
-                    "create it at boot: add `cloned_interfaces=\"{}\"` to {} (and `ifconfig_{bridge}=\"addm <uplink> up\"`)",
-                    list.join(" "),
-                    rc.path.display()
-                )
+        },
+        move |(created, used), report| {
+            for (bridge, uses) in used {
+                if created.contains(&bridge) || context.facts.interface_known(&bridge) {
+                    continue;
+                }
+                let (jail, span) = &uses[0];
+                let mut finding = report
+                    .finding(
+                        format!("bridge `{bridge}` does not exist: nothing creates it before jail `{jail}` adds to it"),
+                        span.clone(),
+                    )
+                    .with_label(format!("`{bridge}` is used here"));
+                for (_, other) in uses.iter().skip(1) {
+                    finding = finding.with_secondary(other.clone(), "also used here");
+                }
+                let help = match &context.facts.rc_conf {
+                    Some(rc) => {
+                        let mut list = rc.conf.cloned_interfaces();
+                        list.push(bridge.clone());
+                        format!(
+                            "create it at boot: add `cloned_interfaces=\"{}\"` to {} (and `ifconfig_{bridge}=\"addm <uplink> up\"`)",
+                            list.join(" "),
+                            rc.path.display()
+                        )
+                    }
+                    None => format!(
+                        "create it at boot with `cloned_interfaces=\"{bridge}\"` in rc.conf"
+                    ),
+                };
+                finding = finding.with_help(help);
+                report.push(finding);
             }
-            None => format!("create it at boot with `cloned_interfaces=\"{bridge}\"` in rc.conf"),
-        };
-        finding = finding.with_help(help);
-        report.push(finding);
-    }
+        },
+    )
 }

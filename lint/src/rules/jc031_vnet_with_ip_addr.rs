@@ -7,7 +7,7 @@ use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use crate::context::{Context, JailRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 use super::list;
 
@@ -48,7 +48,7 @@ own rc.conf (`ifconfig_epair60b="inet 192.0.2.60/24"`). Remove `ip4`/`ip6`
 settings."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// The parameters that restrict addresses.
@@ -68,95 +68,100 @@ struct Found {
 /// File, start, parameter and `inherit` of a finding.
 type Key = (u32, u32, &'static str, bool);
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Keyed by place, so a global `ip6 = disable` is reported once.
-    let mut found: BTreeMap<Key, Found> = BTreeMap::new();
+    let found: BTreeMap<Key, Found> = BTreeMap::new();
     // The jails already listed under each key.
-    let mut listed: crate::hash::FastSet<(Key, std::borrow::Cow<'_, str>)> =
+    let listed: crate::hash::FastSet<(Key, std::borrow::Cow<'_, str>)> =
         crate::hash::FastSet::default();
-    for jail in context.jails() {
-        let Some(vnet) = jail.param("vnet") else {
-            continue;
-        };
-        let vnet_value = vnet
-            .values
-            .last()
-            .map(|v| crate::context::lossy(&v.text).to_ascii_lowercase())
-            .unwrap_or_default();
-        let inherit = matches!(vnet_value.as_str(), "inherit" | "2");
-        for param in RESTRICTIONS {
-            let Some(restriction) = jail.param(param) else {
-                continue;
+    jail_check(
+        (found, listed),
+        move |(found, listed), jail, _| {
+            let Some(vnet) = jail.param("vnet") else {
+                return;
             };
-            let Some(span) = restriction
+            let vnet_value = vnet
                 .values
-                .first()
-                .and_then(|v| v.span.clone())
-                .or_else(|| restriction.span.clone())
-            else {
-                continue;
-            };
-            let shown = match (param, restriction.values.last()) {
-                ("ip4" | "ip6", Some(v)) => {
-                    format!("{param} = {}", crate::context::lossy(&v.text))
+                .last()
+                .map(|v| crate::context::lossy(&v.text).to_ascii_lowercase())
+                .unwrap_or_default();
+            let inherit = matches!(vnet_value.as_str(), "inherit" | "2");
+            for param in RESTRICTIONS {
+                let Some(restriction) = jail.param(param) else {
+                    continue;
+                };
+                let Some(span) = restriction
+                    .values
+                    .first()
+                    .and_then(|v| v.span.clone())
+                    .or_else(|| restriction.span.clone())
+                else {
+                    continue;
+                };
+                let shown = match (param, restriction.values.last()) {
+                    ("ip4" | "ip6", Some(v)) => {
+                        format!("{param} = {}", crate::context::lossy(&v.text))
+                    }
+                    _ => param.to_string(),
+                };
+                let entry = found
+                    .entry((span.file.0, span.range.start, param, inherit))
+                    .or_insert_with(|| Found {
+                        help: help(jail, param, &shown),
+                        shown,
+                        span: span.clone(),
+                        vnet_span: vnet.span.clone(),
+                        inherit,
+                        jails: Vec::new(),
+                    });
+                let name = jail.name();
+                if listed.insert((
+                    (span.file.0, span.range.start, param, inherit),
+                    name.clone(),
+                )) {
+                    entry.jails.push(name.into_owned());
                 }
-                _ => param.to_string(),
-            };
-            let entry = found
-                .entry((span.file.0, span.range.start, param, inherit))
-                .or_insert_with(|| Found {
-                    help: help(jail, param, &shown),
-                    shown,
-                    span: span.clone(),
-                    vnet_span: vnet.span.clone(),
-                    inherit,
-                    jails: Vec::new(),
-                });
-            let name = jail.name();
-            if listed.insert((
-                (span.file.0, span.range.start, param, inherit),
-                name.clone(),
-            )) {
-                entry.jails.push(name.into_owned());
             }
-        }
-    }
-    let mut found: Vec<Found> = found.into_values().collect();
-    found.sort_by_key(|f| (f.span.file, f.span.range.start));
-    for f in found {
-        let names: Vec<String> = f.jails.iter().map(|j| format!("`{j}`")).collect();
-        let which = if names.len() == 1 { "jail" } else { "jails" };
-        let inherit = f.inherit;
-        let message = if inherit {
-            format!(
-                "`{}` cannot be combined with `vnet` ({which} {}), not even `vnet = inherit`",
-                f.shown,
-                list(&names)
-            )
-        } else {
-            format!(
-                "VNET {which} {} cannot have `{}`: the kernel refuses IP restrictions on VNET jails",
-                list(&names),
-                f.shown
-            )
-        };
-        let mut finding = report
-            .finding(message, f.span)
-            .with_label("an IP restriction")
-            .with_jail_message(format!(
-                "{}: vnet jails cannot have IP address restrictions",
-                f.jails[0]
-            ));
-        if let Some(vnet_span) = f.vnet_span {
-            finding = finding.with_secondary(vnet_span, "`vnet` is set here");
-        }
-        let help = if inherit {
-            "`vnet = inherit` is the default: remove it (the kernel rejects any `vnet` setting together with IP restrictions)".to_string()
-        } else {
-            f.help
-        };
-        report.push(finding.with_help(help));
-    }
+        },
+        move |(found, _), report| {
+            let mut found: Vec<Found> = found.into_values().collect();
+            found.sort_by_key(|f| (f.span.file, f.span.range.start));
+            for f in found {
+                let names: Vec<String> = f.jails.iter().map(|j| format!("`{j}`")).collect();
+                let which = if names.len() == 1 { "jail" } else { "jails" };
+                let inherit = f.inherit;
+                let message = if inherit {
+                    format!(
+                        "`{}` cannot be combined with `vnet` ({which} {}), not even `vnet = inherit`",
+                        f.shown,
+                        list(&names)
+                    )
+                } else {
+                    format!(
+                        "VNET {which} {} cannot have `{}`: the kernel refuses IP restrictions on VNET jails",
+                        list(&names),
+                        f.shown
+                    )
+                };
+                let mut finding = report
+                    .finding(message, f.span)
+                    .with_label("an IP restriction")
+                    .with_jail_message(format!(
+                        "{}: vnet jails cannot have IP address restrictions",
+                        f.jails[0]
+                    ));
+                if let Some(vnet_span) = f.vnet_span {
+                    finding = finding.with_secondary(vnet_span, "`vnet` is set here");
+                }
+                let help = if inherit {
+                    "`vnet = inherit` is the default: remove it (the kernel rejects any `vnet` setting together with IP restrictions)".to_string()
+                } else {
+                    f.help
+                };
+                report.push(finding.with_help(help));
+            }
+        },
+    )
 }
 
 /// What to do instead, with the jail's own interface and address when

@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::commands::{epair_base, runs_opaque, NetAction, Side};
 use crate::context::{Context, JailRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -46,68 +46,72 @@ meant to have no network can keep the finding suppressed with
 `# jailconf: ignore[JC032]`."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    // The interface may be in the part jail(8) could not read.
-    if context.config.fatal {
-        return;
-    }
-    for jail in context.jails() {
-        if !jail.is_vnet()
-            || has_interface(context, jail)
-            || runs_opaque_host_commands(context, jail)
-        {
-            continue;
-        }
-        let Some(vnet_span) = jail.param_span("vnet") else {
-            continue;
-        };
-        let name = jail.name();
-        // jib accepts letters, digits and `_` only.
-        let jib_name: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let message = format!("VNET jail `{name}` is given no network interface");
-        // An empty `vnet.interface` (a template never filled in) is the place to fix.
-        let empty = jail
-            .values("vnet.interface")
-            .first()
-            .and_then(|v| v.span.clone());
-        let finding = match empty {
-            Some(span) => report
-                .finding(message, span)
-                .with_label("`vnet.interface` is empty")
-                .with_secondary(vnet_span, "its own network stack, with only `lo0`"),
-            None => report
-                .finding(message, vnet_span)
-                .with_label("its own network stack, with only `lo0`"),
-        };
-        // An epair the hooks create but never hand in.
-        let created = context
-            .net(jail)
-            .actions
-            .iter()
-            .find_map(|a| match &a.action {
-                NetAction::Create(pair)
-                    if a.side == Side::Host && epair_base(pair) == Some(pair) =>
-                {
-                    Some(pair.clone())
-                }
-                _ => None,
-            });
-        let help = match created {
-            Some(pair) => format!(
-                "hand it the epair its hooks create: `vnet.interface = \"{pair}b\";`"
-            ),
-            None => format!(
-                "hand it an interface: `vnet.interface = \"epairNb\";` with `exec.prestart += \"ifconfig epairN create up\";`, or `jib addm {jib_name} em0` and `vnet.interface = \"e0b_{jib_name}\";`; if it needs no network, suppress this with `# jailconf: ignore[JC032]`"
-            ),
-        };
-        report.push(finding.with_help(help));
-    }
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    jail_check(
+        (),
+        move |_, jail, report| {
+            // The interface may be in the part jail(8) could not read.
+            if context.config.fatal {
+                return;
+            }
+            if !jail.is_vnet()
+                || has_interface(context, jail)
+                || runs_opaque_host_commands(context, jail)
+            {
+                return;
+            }
+            let Some(vnet_span) = jail.param_span("vnet") else {
+                return;
+            };
+            let name = jail.name();
+            // jib accepts letters, digits and `_` only.
+            let jib_name: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let message = format!("VNET jail `{name}` is given no network interface");
+            // An empty `vnet.interface` (a template never filled in) is the place to fix.
+            let empty = jail
+                .values("vnet.interface")
+                .first()
+                .and_then(|v| v.span.clone());
+            let finding = match empty {
+                Some(span) => report
+                    .finding(message, span)
+                    .with_label("`vnet.interface` is empty")
+                    .with_secondary(vnet_span, "its own network stack, with only `lo0`"),
+                None => report
+                    .finding(message, vnet_span)
+                    .with_label("its own network stack, with only `lo0`"),
+            };
+            // An epair the hooks create but never hand in.
+            let created = context
+                .net(jail)
+                .actions
+                .iter()
+                .find_map(|a| match &a.action {
+                    NetAction::Create(pair)
+                        if a.side == Side::Host && epair_base(pair) == Some(pair) =>
+                    {
+                        Some(pair.clone())
+                    }
+                    _ => None,
+                });
+            let help = match created {
+                Some(pair) => format!(
+                    "hand it the epair its hooks create: `vnet.interface = \"{pair}b\";`"
+                ),
+                None => format!(
+                    "hand it an interface: `vnet.interface = \"epairNb\";` with `exec.prestart += \"ifconfig epairN create up\";`, or `jib addm {jib_name} em0` and `vnet.interface = \"e0b_{jib_name}\";`; if it needs no network, suppress this with `# jailconf: ignore[JC032]`"
+                ),
+            };
+            report.push(finding.with_help(help));
+        },
+        |_, _| {},
+    )
 }
 
 /// Whether something hands the jail an interface.

@@ -8,7 +8,7 @@ use jailconf_parser::source::Span;
 
 use crate::commands::{program_name, NetAction};
 use crate::context::{Context, HookValue, JailRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -52,7 +52,7 @@ for the name given to `jib addm` or `jng bridge` (their prefix `e0a_` or
 own (`jib addm web1 em0`, `vnet.interface = "e0b_web1"`)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// FreeBSD's longest interface name.
@@ -79,54 +79,59 @@ struct Use {
     jail: String,
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Every long name with its places, once per place (wildcard sections
     // apply to many jails).
-    let mut by_name: BTreeMap<String, Vec<Use>> = BTreeMap::new();
-    for jail in context.jails() {
-        for found in names(context, jail) {
-            if found.name.len() <= MAX {
-                continue;
+    let by_name: BTreeMap<String, Vec<Use>> = BTreeMap::new();
+    jail_check(
+        by_name,
+        move |by_name, jail, _| {
+            for found in names(context, jail) {
+                if found.name.len() <= MAX {
+                    continue;
+                }
+                let uses = by_name.entry(found.name.clone()).or_default();
+                if !uses.iter().any(|u| u.span == found.span) {
+                    uses.push(found);
+                }
             }
-            let uses = by_name.entry(found.name.clone()).or_default();
-            if !uses.iter().any(|u| u.span == found.span) {
-                uses.push(found);
+        },
+        move |by_name, report| {
+            let mut groups: Vec<Vec<Use>> = by_name.into_values().collect();
+            groups.sort_by_key(|uses| (uses[0].span.file, uses[0].span.range.start));
+            let mut by_prefix: BTreeMap<&str, Vec<&Use>> = BTreeMap::new();
+            for uses in &groups {
+                report_long(report, uses);
+                by_prefix
+                    .entry(&uses[0].name[..MAX])
+                    .or_default()
+                    .push(&uses[0]);
             }
-        }
-    }
-    let mut groups: Vec<Vec<Use>> = by_name.into_values().collect();
-    groups.sort_by_key(|uses| (uses[0].span.file, uses[0].span.range.start));
-    let mut by_prefix: BTreeMap<&str, Vec<&Use>> = BTreeMap::new();
-    for uses in &groups {
-        report_long(report, uses);
-        by_prefix
-            .entry(&uses[0].name[..MAX])
-            .or_default()
-            .push(&uses[0]);
-    }
-    for (prefix, group) in by_prefix {
-        let [first, second, ..] = group.as_slice() else {
-            continue;
-        };
-        let message = format!(
-            "interface names `{}` and `{}` are both `{prefix}` when cut to {MAX} characters",
-            first.name, second.name
-        );
-        let mut finding = report.finding(message, second.span.clone());
-        finding = if first.span == second.span {
-            finding.with_label(format!(
-                "`{}` for jail `{}`, `{}` for jail `{}`",
-                first.name, first.jail, second.name, second.jail
-            ))
-        } else {
-            finding
-                .with_label(format!("`{}`", second.name))
-                .with_secondary(first.span.clone(), format!("`{}`", first.name))
-        };
-        report.push(finding.with_help(format!(
-            "make the first {MAX} characters of every interface name unique"
-        )));
-    }
+            for (prefix, group) in by_prefix {
+                let [first, second, ..] = group.as_slice() else {
+                    continue;
+                };
+                let message = format!(
+                    "interface names `{}` and `{}` are both `{prefix}` when cut to {MAX} characters",
+                    first.name, second.name
+                );
+                let mut finding = report.finding(message, second.span.clone());
+                finding = if first.span == second.span {
+                    finding.with_label(format!(
+                        "`{}` for jail `{}`, `{}` for jail `{}`",
+                        first.name, first.jail, second.name, second.jail
+                    ))
+                } else {
+                    finding
+                        .with_label(format!("`{}`", second.name))
+                        .with_secondary(first.span.clone(), format!("`{}`", first.name))
+                };
+                report.push(finding.with_help(format!(
+                    "make the first {MAX} characters of every interface name unique"
+                )));
+            }
+        },
+    )
 }
 
 /// Reports one long name, at its first place, with its other places.

@@ -7,7 +7,7 @@ use jailconf_parser::diag::Severity;
 use crate::commands::NetAction;
 use crate::context::{AddressSource, Context, JailAddress, JailRef};
 use crate::hash::FastSet;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 use crate::rules::and_list;
 use crate::shared_keys::{sort_by_second_use, KeyUses};
 
@@ -41,7 +41,7 @@ db  { ip4.addr = "em0|192.0.2.10/24"; }
 Give each jail its own address."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// The bridge a VNET jail's interfaces are attached to, if any.
@@ -56,69 +56,74 @@ fn bridge_of(context: &Context<'_>, jail: &JailRef<'_>) -> Option<String> {
         })
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut by_address: KeyUses<IpAddr, (usize, &JailAddress)> =
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let by_address: KeyUses<IpAddr, (usize, &JailAddress)> =
         KeyUses::with_capacity(context.jails().len());
-    for jail in context.jails() {
-        for address in context.net(jail).addresses {
-            by_address.push(canonical(address.addr), (jail.index, address));
-        }
-    }
-    // One jail listing its own address twice is not a conflict.
-    let mut groups = by_address.shared(|&(jail, _)| jail);
-    sort_by_second_use(&mut groups, |(_, address)| &address.span);
-    for (addr, uses) in groups {
-        let jails = context.jails();
-        let names: Vec<String> = uses
-            .iter()
-            .map(|(j, _)| format!("`{}`", jails[*j].name()))
-            .collect();
-        let shared_on_purpose = uses
-            .iter()
-            .all(|(_, a)| a.source == AddressSource::Param && a.interface.is_none());
-        let bridges: Vec<Option<String>> = uses
-            .iter()
-            .filter(|(_, a)| a.source == AddressSource::Command)
-            .map(|(j, _)| bridge_of(context, &jails[*j]))
-            .collect();
-        let separate_networks = bridges.len() == uses.len()
-            && bridges.iter().all(Option::is_some)
-            && bridges.windows(2).any(|w| w[0] != w[1]);
-        let (first_jail, first) = uses[0];
-        // A statement every jail inherits is reported once.
-        let mut reported = FastSet::default();
-        for &(jail, address) in &uses[1..] {
-            if !reported.insert(&address.span) {
-                continue;
+    jail_check(
+        by_address,
+        move |by_address, jail, _| {
+            for address in context.net(jail).addresses {
+                by_address.push(canonical(address.addr), (jail.index, address));
             }
-            let mut finding = report.finding(
-                format!("address {addr} is used by jails {}", and_list(&names)),
-                address.span.clone(),
-            );
-            finding = if address.span == first.span {
-                finding.with_label(format!("{addr} in every one of these jails"))
-            } else {
-                finding
-                    .with_label(format!("{addr} in jail `{}`", jails[jail].name()))
-                    .with_secondary(
-                        first.span.clone(),
-                        format!("{addr} in jail `{}`", jails[first_jail].name()),
-                    )
-            };
-            if shared_on_purpose {
-                finding.severity = Severity::Info;
-                finding = finding.with_help(
-                    "jails may share an address that is not bound to an interface; make sure this is intended",
-                );
-            } else if separate_networks {
-                finding.severity = Severity::Warning;
-                finding = finding.with_help("the jails are on different bridges; this only works if those networks never meet");
-            } else {
-                finding = finding.with_help("give each jail its own address");
+        },
+        move |by_address, report| {
+            // One jail listing its own address twice is not a conflict.
+            let mut groups = by_address.shared(|&(jail, _)| jail);
+            sort_by_second_use(&mut groups, |(_, address)| &address.span);
+            for (addr, uses) in groups {
+                let jails = context.jails();
+                let names: Vec<String> = uses
+                    .iter()
+                    .map(|(j, _)| format!("`{}`", jails[*j].name()))
+                    .collect();
+                let shared_on_purpose = uses
+                    .iter()
+                    .all(|(_, a)| a.source == AddressSource::Param && a.interface.is_none());
+                let bridges: Vec<Option<String>> = uses
+                    .iter()
+                    .filter(|(_, a)| a.source == AddressSource::Command)
+                    .map(|(j, _)| bridge_of(context, &jails[*j]))
+                    .collect();
+                let separate_networks = bridges.len() == uses.len()
+                    && bridges.iter().all(Option::is_some)
+                    && bridges.windows(2).any(|w| w[0] != w[1]);
+                let (first_jail, first) = uses[0];
+                // A statement every jail inherits is reported once.
+                let mut reported = FastSet::default();
+                for &(jail, address) in &uses[1..] {
+                    if !reported.insert(&address.span) {
+                        continue;
+                    }
+                    let mut finding = report.finding(
+                        format!("address {addr} is used by jails {}", and_list(&names)),
+                        address.span.clone(),
+                    );
+                    finding = if address.span == first.span {
+                        finding.with_label(format!("{addr} in every one of these jails"))
+                    } else {
+                        finding
+                            .with_label(format!("{addr} in jail `{}`", jails[jail].name()))
+                            .with_secondary(
+                                first.span.clone(),
+                                format!("{addr} in jail `{}`", jails[first_jail].name()),
+                            )
+                    };
+                    if shared_on_purpose {
+                        finding.severity = Severity::Info;
+                        finding = finding.with_help(
+                            "jails may share an address that is not bound to an interface; make sure this is intended",
+                        );
+                    } else if separate_networks {
+                        finding.severity = Severity::Warning;
+                        finding = finding.with_help("the jails are on different bridges; this only works if those networks never meet");
+                    } else {
+                        finding = finding.with_help("give each jail its own address");
+                    }
+                    report.push(finding);
+                }
             }
-            report.push(finding);
-        }
-    }
+        },
+    )
 }
 
 /// IPv4-mapped IPv6 addresses compare equal to their IPv4 form.

@@ -9,7 +9,7 @@ use jailconf_parser::source::Span;
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::Context;
 use crate::hash::{FastMap, FastSet};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Report, Rule};
 use crate::rules::and_list;
 use crate::shared_keys::{sort_by_second_use, KeyUses};
 
@@ -41,34 +41,45 @@ vnet2 { $id = 60; vnet.interface = "epair${id}b"; exec.prestart += "ifconfig epa
 Give every jail its own epair number (`$id`) or interface."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check<'c>(context: &'c Context<'_>, report: &mut Report<'_>) {
-    // Interface (an epair by its pair name) -> first use per jail.
-    let mut uses: KeyUses<Cow<'c, str>, (usize, Span)> =
-        KeyUses::with_capacity(context.jails().len());
-    let mut record = |name: Cow<'c, str>, jail: usize, span: Span| {
-        let key = match name {
-            Cow::Borrowed(name) => Cow::Borrowed(epair_base(name).unwrap_or(name)),
-            Cow::Owned(name) => Cow::Owned(epair_base(&name).unwrap_or(&name).to_string()),
-        };
-        uses.push(key, (jail, span));
+/// Interface (an epair by its pair name) -> first use per jail.
+type Uses<'c> = KeyUses<Cow<'c, str>, (usize, Span)>;
+
+/// Records a use of interface `name` by the jail at `jail`.
+fn record<'c>(uses: &mut Uses<'c>, name: Cow<'c, str>, jail: usize, span: Span) {
+    let key = match name {
+        Cow::Borrowed(name) => Cow::Borrowed(epair_base(name).unwrap_or(name)),
+        Cow::Owned(name) => Cow::Owned(epair_base(&name).unwrap_or(&name).to_string()),
     };
-    for jail in context.jails() {
-        for value in jail.values("vnet.interface") {
-            if let Some(span) = value.span.clone() {
-                record(crate::context::lossy(&value.text), jail.index, span);
-            }
-        }
-        for action in context.net(jail).actions {
-            if let (NetAction::Create(name), Side::Host) = (&action.action, action.side) {
-                if epair_base(name).is_some() {
-                    record(Cow::Borrowed(name), jail.index, action.span.clone());
+    uses.push(key, (jail, span));
+}
+
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let uses = Uses::with_capacity(context.jails().len());
+    jail_check(
+        uses,
+        move |uses, jail, _| {
+            for value in jail.values("vnet.interface") {
+                if let Some(span) = value.span.clone() {
+                    record(uses, crate::context::lossy(&value.text), jail.index, span);
                 }
             }
-        }
-    }
+            for action in context.net(jail).actions {
+                if let (NetAction::Create(name), Side::Host) = (&action.action, action.side) {
+                    if epair_base(name).is_some() {
+                        record(uses, Cow::Borrowed(name), jail.index, action.span.clone());
+                    }
+                }
+            }
+        },
+        move |uses, report| report_shared(context, uses, report),
+    )
+}
+
+/// Reports the interfaces that several jails use.
+fn report_shared(context: &Context<'_>, uses: Uses<'_>, report: &mut Report<'_>) {
     // A jail's own uses count once (its first).
     let mut found = uses.shared(|&(jail, _)| jail);
     sort_by_second_use(&mut found, |(_, span)| span);

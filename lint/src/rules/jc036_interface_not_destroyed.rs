@@ -9,7 +9,7 @@ use jailconf_parser::source::Span;
 
 use crate::commands::{epair_base, program_name, runs_opaque, NetAction, Side};
 use crate::context::{Context, HookAction, JailRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -53,7 +53,7 @@ Destroy what the jail created when it stops:
 `jng shutdown NAME`)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// Hooks that run before the jail starts.
@@ -94,60 +94,65 @@ impl Key<'_> {
     }
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    // The destroy may be in the part jail(8) could not read.
-    if context.config.fatal {
-        return;
-    }
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // One finding per thing and place (wildcard sections apply to many jails).
-    let mut found: BTreeMap<(u32, u32, String), (Created, Vec<String>)> = BTreeMap::new();
+    let found: BTreeMap<(u32, u32, String), (Created, Vec<String>)> = BTreeMap::new();
     // The jails already listed at each place and key.
-    let mut listed: crate::hash::FastSet<((u32, u32), String, std::borrow::Cow<'_, str>)> =
+    let listed: crate::hash::FastSet<((u32, u32), String, std::borrow::Cow<'_, str>)> =
         crate::hash::FastSet::default();
-    let mut destroyed = Vec::new();
-    for jail in context.jails() {
-        if stops_with_script(context, jail) {
-            continue;
-        }
-        destroyed.clear();
-        destroyed_by(context, jail, &mut destroyed);
-        for (key, action) in created(context, jail) {
-            if destroyed.iter().any(|d| key.same(d)) {
-                continue;
+    let destroyed = Vec::new();
+    jail_check(
+        (found, listed, destroyed),
+        move |(found, listed, destroyed), jail, _| {
+            // The destroy may be in the part jail(8) could not read.
+            if context.config.fatal {
+                return;
             }
-            let created = describe(&key, action);
-            let key = key.text();
-            let place = (created.span.file.0, created.span.range.start);
-            let name = jail.name();
-            let new = listed.insert((place, key.clone(), name.clone()));
-            let entry = found
-                .entry((place.0, place.1, key))
-                .or_insert_with(|| (created, Vec::new()));
-            if new {
-                entry.1.push(name.into_owned());
+            if stops_with_script(context, jail) {
+                return;
             }
-        }
-    }
-    for (created, jails) in found.into_values() {
-        let names: Vec<String> = jails.iter().map(|j| format!("`{j}`")).collect();
-        let which = if names.len() == 1 { "jail" } else { "jails" };
-        let finding = report
-            .finding(
-                format!(
-                    "{} is created in `{}` of {which} {} but never destroyed when it stops",
-                    created.shown,
-                    created.hook,
-                    super::list(&names)
-                ),
-                created.span,
-            )
-            .with_label("created here")
-            .with_help(format!(
-                "destroy it when the jail stops: `exec.poststop += \"{}\";` (a leftover makes the next start fail or piles up on the host)",
-                created.fix
-            ));
-        report.push(finding);
-    }
+            destroyed.clear();
+            destroyed_by(context, jail, destroyed);
+            for (key, action) in created(context, jail) {
+                if destroyed.iter().any(|d| key.same(d)) {
+                    continue;
+                }
+                let created = describe(&key, action);
+                let key = key.text();
+                let place = (created.span.file.0, created.span.range.start);
+                let name = jail.name();
+                let new = listed.insert((place, key.clone(), name.clone()));
+                let entry = found
+                    .entry((place.0, place.1, key))
+                    .or_insert_with(|| (created, Vec::new()));
+                if new {
+                    entry.1.push(name.into_owned());
+                }
+            }
+        },
+        move |(found, _, _), report| {
+            for (created, jails) in found.into_values() {
+                let names: Vec<String> = jails.iter().map(|j| format!("`{j}`")).collect();
+                let which = if names.len() == 1 { "jail" } else { "jails" };
+                let finding = report
+                    .finding(
+                        format!(
+                            "{} is created in `{}` of {which} {} but never destroyed when it stops",
+                            created.shown,
+                            created.hook,
+                            super::list(&names)
+                        ),
+                        created.span,
+                    )
+                    .with_label("created here")
+                    .with_help(format!(
+                        "destroy it when the jail stops: `exec.poststop += \"{}\";` (a leftover makes the next start fail or piles up on the host)",
+                        created.fix
+                    ));
+                report.push(finding);
+            }
+        },
+    )
 }
 
 /// Whether a hook run at stop calls a script that may destroy things.

@@ -10,7 +10,7 @@ use jailconf_parser::diag::Severity;
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::{AddressSource, Context, JailAddress, JailNet};
 use crate::facts::HostFacts;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -65,52 +65,56 @@ length), a gateway inside the jail's subnet, or attach the jail to the
 network its address belongs to."#,
     needs_host_facts: true,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     let facts = context.facts;
-    for jail in context.jails() {
-        let net = context.net(jail);
-        let name = jail.name();
-        for address in net.addresses {
-            if is_link_local(address.addr) {
-                continue;
+    jail_check(
+        (),
+        move |_, jail, report| {
+            let net = context.net(jail);
+            let name = jail.name();
+            for address in net.addresses {
+                if is_link_local(address.addr) {
+                    continue;
+                }
+                let Some((network, nets)) = host_network(facts, net, address) else {
+                    continue;
+                };
+                let nets: Vec<IpNet> = nets
+                    .into_iter()
+                    .filter(|n| n.addr().is_ipv4() == address.addr.is_ipv4())
+                    .collect();
+                if nets.is_empty() || nets.iter().any(|n| n.contains(&address.addr)) {
+                    continue;
+                }
+                let shown = show(&nets);
+                let interface = address.interface.as_deref().unwrap_or("");
+                let label = match address.source {
+                    AddressSource::Param => format!("on `{interface}`"),
+                    AddressSource::Command => format!("on `{interface}`, which is on {network}"),
+                };
+                let finding = report
+                    .finding(
+                        format!(
+                            "address {} of jail `{name}` is outside {network}'s subnet{} {shown} on this host",
+                            address.addr,
+                            if nets.len() == 1 { "" } else { "s" }
+                        ),
+                        address.span.clone(),
+                    )
+                    .with_label(label)
+                    .with_help(format!(
+                        "use an address in {}, or attach the jail to the network this address belongs to",
+                        show(&nets).replace(", ", " or ")
+                    ));
+                report.push(finding);
             }
-            let Some((network, nets)) = host_network(facts, net, address) else {
-                continue;
-            };
-            let nets: Vec<IpNet> = nets
-                .into_iter()
-                .filter(|n| n.addr().is_ipv4() == address.addr.is_ipv4())
-                .collect();
-            if nets.is_empty() || nets.iter().any(|n| n.contains(&address.addr)) {
-                continue;
-            }
-            let shown = show(&nets);
-            let interface = address.interface.as_deref().unwrap_or("");
-            let label = match address.source {
-                AddressSource::Param => format!("on `{interface}`"),
-                AddressSource::Command => format!("on `{interface}`, which is on {network}"),
-            };
-            let finding = report
-                .finding(
-                    format!(
-                        "address {} of jail `{name}` is outside {network}'s subnet{} {shown} on this host",
-                        address.addr,
-                        if nets.len() == 1 { "" } else { "s" }
-                    ),
-                    address.span.clone(),
-                )
-                .with_label(label)
-                .with_help(format!(
-                    "use an address in {}, or attach the jail to the network this address belongs to",
-                    show(&nets).replace(", ", " or ")
-                ));
-            report.push(finding);
-        }
-        check_gateway(report, net, &name);
-    }
+            check_gateway(report, net, &name);
+        },
+        |_, _| {},
+    )
 }
 
 /// The host network an address is on, described, and its subnets.

@@ -10,7 +10,7 @@ use jailconf_parser::syntax::{NodeId, NodeKind};
 
 use crate::context::{c_strtol, Context, JailRef, StatementRef};
 use crate::hash::{FastMap, FastSet};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -47,7 +47,7 @@ vnet {
 Remove the statement (`jailconf lint --fix` does it)."#,
     needs_host_facts: false,
     fixable: true,
-    check,
+    check: Check::Jails(check),
 };
 
 const PARAM: &str = "allow.raw_sockets";
@@ -56,7 +56,7 @@ const PARAM: &str = "allow.raw_sockets";
 /// (when it is in the jail's own block) and the jails.
 type Found = (Span, Option<Fix>, Vec<String>);
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // The statements that set the parameter, by place and by block.
     let mut at: FastMap<(u32, u32), &StatementRef<'_>> = FastMap::default();
     let mut in_block: FastMap<(u32, NodeId), Vec<&StatementRef<'_>>> = FastMap::default();
@@ -73,48 +73,53 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         }
     }
     // Keyed by place: a wildcard section is reported once.
-    let mut found: BTreeMap<(u32, u32), Found> = BTreeMap::new();
+    let found: BTreeMap<(u32, u32), Found> = BTreeMap::new();
     // The jails already listed at each place.
-    let mut listed: FastSet<((u32, u32), std::borrow::Cow<'_, str>)> = FastSet::default();
-    for jail in context.jails() {
-        if !jail.is_vnet() || jail.flag(PARAM) != Some(true) || may_have_children(jail) {
-            continue;
-        }
-        let Some(span) = jail.param_any(PARAM).and_then(|p| p.span.clone()) else {
-            continue;
-        };
-        let own = at
-            .get(&(span.file.0, span.range.start))
-            .and_then(|s| s.block.filter(|&b| is_own_block(s, b, jail)))
-            .and_then(|block| in_block.get(&(span.file.0, block)));
-        let entry = found
-            .entry((span.file.0, span.range.start))
-            .or_insert_with(|| (span.clone(), own.map(|s| removal(context, s)), Vec::new()));
-        let name = jail.name();
-        if listed.insert(((span.file.0, span.range.start), name.clone())) {
-            entry.2.push(name.into_owned());
-        }
-    }
-    for (span, fix, jails) in found.into_values() {
-        let names: Vec<String> = jails.iter().map(|j| format!("`{j}`")).collect();
-        let which = if names.len() == 1 { "jail" } else { "jails" };
-        let mut finding = report
-            .finding(
-                format!(
-                    "`{PARAM}` is redundant in VNET {which} {}",
-                    super::list(&names)
-                ),
-                span,
-            )
-            .with_label("has no effect here")
-            .with_help(if fix.is_some() {
-                "remove it: the root user of a VNET jail may always open raw sockets in the jail's own network stack"
-            } else {
-                "VNET jails may always open raw sockets; set it only for the classic jails that need it, not in a section the VNET jails share"
-            });
-        finding.fix = fix;
-        report.push(finding);
-    }
+    let listed: FastSet<((u32, u32), std::borrow::Cow<'_, str>)> = FastSet::default();
+    jail_check(
+        (at, in_block, found, listed),
+        move |(at, in_block, found, listed), jail, _| {
+            if !jail.is_vnet() || jail.flag(PARAM) != Some(true) || may_have_children(jail) {
+                return;
+            }
+            let Some(span) = jail.param_any(PARAM).and_then(|p| p.span.clone()) else {
+                return;
+            };
+            let own = at
+                .get(&(span.file.0, span.range.start))
+                .and_then(|s| s.block.filter(|&b| is_own_block(s, b, jail)))
+                .and_then(|block| in_block.get(&(span.file.0, block)));
+            let entry = found
+                .entry((span.file.0, span.range.start))
+                .or_insert_with(|| (span.clone(), own.map(|s| removal(context, s)), Vec::new()));
+            let name = jail.name();
+            if listed.insert(((span.file.0, span.range.start), name.clone())) {
+                entry.2.push(name.into_owned());
+            }
+        },
+        move |(_, _, found, _), report| {
+            for (span, fix, jails) in found.into_values() {
+                let names: Vec<String> = jails.iter().map(|j| format!("`{j}`")).collect();
+                let which = if names.len() == 1 { "jail" } else { "jails" };
+                let mut finding = report
+                    .finding(
+                        format!(
+                            "`{PARAM}` is redundant in VNET {which} {}",
+                            super::list(&names)
+                        ),
+                        span,
+                    )
+                    .with_label("has no effect here")
+                    .with_help(if fix.is_some() {
+                        "remove it: the root user of a VNET jail may always open raw sockets in the jail's own network stack"
+                    } else {
+                        "VNET jails may always open raw sockets; set it only for the classic jails that need it, not in a section the VNET jails share"
+                    });
+                finding.fix = fix;
+                report.push(finding);
+            }
+        },
+    )
 }
 
 /// Whether the jail may create child jails, which inherit its permissions

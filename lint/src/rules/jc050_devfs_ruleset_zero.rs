@@ -3,7 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -39,44 +39,49 @@ or a ruleset of your own from `/etc/devfs.rules` that starts with
 example `bpf` for DHCP)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // The `devfs_ruleset` value -> the jails it applies to, with the
     // `mount.devfs` statement of each.
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        if jail.flag("mount.devfs") != Some(true) {
-            continue;
-        }
-        let Some((0, value)) = jail.int("devfs_ruleset") else {
-            continue;
-        };
-        let Some(span) = value
-            .span
-            .clone()
-            .or_else(|| jail.param_span("devfs_ruleset"))
-        else {
-            continue;
-        };
-        let mount = jail.param_any("mount.devfs").and_then(|p| p.span.clone());
-        found.add(span, "", jail, mount);
-    }
-    for place in found.into_places() {
-        let mut finding = report
-            .finding(
-                format!(
-                    "`mount.devfs` with `devfs_ruleset = 0` shows every host device to {}",
-                    place.jails_text()
-                ),
-                place.span.clone(),
-            )
-            .with_label("0 means no ruleset")
-            .with_help("use `devfs_ruleset = 4` (devfsrules_jail, also the default when unset) or a ruleset of your own from /etc/devfs.rules");
-        if let Some((_, Some(mount))) = place.items.first() {
-            finding = finding.with_secondary(mount.clone(), "devfs is mounted here");
-        }
-        report.push(finding);
-    }
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            if jail.flag("mount.devfs") != Some(true) {
+                return;
+            }
+            let Some((0, value)) = jail.int("devfs_ruleset") else {
+                return;
+            };
+            let Some(span) = value
+                .span
+                .clone()
+                .or_else(|| jail.param_span("devfs_ruleset"))
+            else {
+                return;
+            };
+            let mount = jail.param_any("mount.devfs").and_then(|p| p.span.clone());
+            found.add(span, "", jail, mount);
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let mut finding = report
+                    .finding(
+                        format!(
+                            "`mount.devfs` with `devfs_ruleset = 0` shows every host device to {}",
+                            place.jails_text()
+                        ),
+                        place.span.clone(),
+                    )
+                    .with_label("0 means no ruleset")
+                    .with_help("use `devfs_ruleset = 4` (devfsrules_jail, also the default when unset) or a ruleset of your own from /etc/devfs.rules");
+                if let Some((_, Some(mount))) = place.items.first() {
+                    finding = finding.with_secondary(mount.clone(), "devfs is mounted here");
+                }
+                report.push(finding);
+            }
+        },
+    )
 }

@@ -4,7 +4,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -44,65 +44,70 @@ Remove the line (the default is 2). If the jail must mount file systems
 `enforce_statfs = 1`."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the value's place, the value and whether the jail may mount.
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        let Some((level, value)) = jail.int("enforce_statfs") else {
-            continue;
-        };
-        let may_mount = !jail.mount_permissions().is_empty();
-        // Values outside 0..=2 are rejected by the kernel (another rule).
-        if !(0..=1).contains(&level) || (level == 1 && may_mount) {
-            continue;
-        }
-        let Some(span) = value
-            .span
-            .clone()
-            .or_else(|| jail.param_span("enforce_statfs"))
-        else {
-            continue;
-        };
-        found.add(
-            span,
-            format!("{level} {may_mount}"),
-            jail,
-            (level, may_mount),
-        );
-    }
-    for place in found.into_places() {
-        let Some(&(_, (level, may_mount))) = place.items.first() else {
-            continue;
-        };
-        let jails = place.jails_text();
-        let (message, label, help) = if level == 1 {
-            (
-                format!("`enforce_statfs = 1` in {jails}, which may not mount anything"),
-                "the jail sees the mount points below its root and where they come from",
-                "remove it to get the default 2, unless programs in the jail must list the file systems mounted into it (`df`, /proc/mounts)",
-            )
-        } else {
-            let help = if may_mount {
-                "use `enforce_statfs = 1`: it is enough for `allow.mount`"
-            } else {
-                "remove it to get the default 2 (only the jail's own root is visible)"
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            let Some((level, value)) = jail.int("enforce_statfs") else {
+                return;
             };
-            (
-                format!("`enforce_statfs = 0` shows every host mount point to {jails}"),
-                "the host's mount points, devices and datasets are visible",
-                help,
-            )
-        };
-        let mut finding = report
-            .finding(message, place.span.clone())
-            .with_label(label)
-            .with_help(help);
-        if level == 1 {
-            finding.severity = Severity::Info;
-        }
-        report.push(finding);
-    }
+            let may_mount = !jail.mount_permissions().is_empty();
+            // Values outside 0..=2 are rejected by the kernel (another rule).
+            if !(0..=1).contains(&level) || (level == 1 && may_mount) {
+                return;
+            }
+            let Some(span) = value
+                .span
+                .clone()
+                .or_else(|| jail.param_span("enforce_statfs"))
+            else {
+                return;
+            };
+            found.add(
+                span,
+                format!("{level} {may_mount}"),
+                jail,
+                (level, may_mount),
+            );
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let Some(&(_, (level, may_mount))) = place.items.first() else {
+                    continue;
+                };
+                let jails = place.jails_text();
+                let (message, label, help) = if level == 1 {
+                    (
+                        format!("`enforce_statfs = 1` in {jails}, which may not mount anything"),
+                        "the jail sees the mount points below its root and where they come from",
+                        "remove it to get the default 2, unless programs in the jail must list the file systems mounted into it (`df`, /proc/mounts)",
+                    )
+                } else {
+                    let help = if may_mount {
+                        "use `enforce_statfs = 1`: it is enough for `allow.mount`"
+                    } else {
+                        "remove it to get the default 2 (only the jail's own root is visible)"
+                    };
+                    (
+                        format!("`enforce_statfs = 0` shows every host mount point to {jails}"),
+                        "the host's mount points, devices and datasets are visible",
+                        help,
+                    )
+                };
+                let mut finding = report
+                    .finding(message, place.span.clone())
+                    .with_label(label)
+                    .with_help(help);
+                if level == 1 {
+                    finding.severity = Severity::Info;
+                }
+                report.push(finding);
+            }
+        },
+    )
 }

@@ -7,7 +7,7 @@ use jailconf_parser::source::Span;
 
 use super::list;
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -41,7 +41,7 @@ If the jail must mount file systems, add `enforce_statfs = 1`; otherwise
 remove the `allow.mount` parameters."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// What one jail has: the permission pointed at, the other enabled ones
@@ -52,76 +52,82 @@ struct Found {
     enforce: Option<Span>,
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        let enforce = match jail.int("enforce_statfs") {
-            Some((2, value)) => value
-                .span
-                .clone()
-                .or_else(|| jail.param_span("enforce_statfs")),
-            Some(_) => continue,
-            None => None,
-        };
-        let permissions = jail.mount_permissions();
-        // Point at `allow.mount` when it is set, else at the first one.
-        let Some(main) = permissions
-            .iter()
-            .find(|p| equal_opts(&p.name, b"allow.mount"))
-            .or_else(|| permissions.first())
-            .copied()
-        else {
-            continue;
-        };
-        let Some(span) = main.span.clone() else {
-            continue;
-        };
-        let others = permissions
-            .iter()
-            .filter(|p| !std::ptr::eq(**p, main))
-            .map(|p| format!("`{}`", crate::context::lossy(&p.name)))
-            .collect();
-        let key = format!("{:?}", enforce.as_ref().map(|s| (s.file, &s.range)));
-        let name = main.name_str().into_owned();
-        found.add(
-            span,
-            key,
-            jail,
-            Found {
-                name,
-                others,
-                enforce,
-            },
-        );
-    }
-    for place in found.into_places() {
-        let Some((_, first)) = place.items.first() else {
-            continue;
-        };
-        let name = &first.name;
-        let setting = if first.enforce.is_some() {
-            "`enforce_statfs` is 2"
-        } else {
-            "`enforce_statfs` is 2 (the default)"
-        };
-        let label = if first.others.is_empty() {
-            "mounting is allowed here".to_string()
-        } else {
-            format!("mounting is allowed here (with {})", list(&first.others))
-        };
-        let mut finding = report
-            .finding(
-                format!(
-                    "`{name}` has no effect in {}: {setting}",
-                    place.jails_text()
-                ),
-                place.span.clone(),
-            )
-            .with_label(label)
-            .with_help("add `enforce_statfs = 1` if the jail must mount file systems, otherwise remove the `allow.mount` parameters");
-        if let Some(enforce) = &first.enforce {
-            finding = finding.with_secondary(enforce.clone(), "mounting needs a value below 2");
-        }
-        report.push(finding);
-    }
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            let enforce = match jail.int("enforce_statfs") {
+                Some((2, value)) => value
+                    .span
+                    .clone()
+                    .or_else(|| jail.param_span("enforce_statfs")),
+                Some(_) => return,
+                None => None,
+            };
+            let permissions = jail.mount_permissions();
+            // Point at `allow.mount` when it is set, else at the first one.
+            let Some(main) = permissions
+                .iter()
+                .find(|p| equal_opts(&p.name, b"allow.mount"))
+                .or_else(|| permissions.first())
+                .copied()
+            else {
+                return;
+            };
+            let Some(span) = main.span.clone() else {
+                return;
+            };
+            let others = permissions
+                .iter()
+                .filter(|p| !std::ptr::eq(**p, main))
+                .map(|p| format!("`{}`", crate::context::lossy(&p.name)))
+                .collect();
+            let key = format!("{:?}", enforce.as_ref().map(|s| (s.file, &s.range)));
+            let name = main.name_str().into_owned();
+            found.add(
+                span,
+                key,
+                jail,
+                Found {
+                    name,
+                    others,
+                    enforce,
+                },
+            );
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let Some((_, first)) = place.items.first() else {
+                    continue;
+                };
+                let name = &first.name;
+                let setting = if first.enforce.is_some() {
+                    "`enforce_statfs` is 2"
+                } else {
+                    "`enforce_statfs` is 2 (the default)"
+                };
+                let label = if first.others.is_empty() {
+                    "mounting is allowed here".to_string()
+                } else {
+                    format!("mounting is allowed here (with {})", list(&first.others))
+                };
+                let mut finding = report
+                    .finding(
+                        format!(
+                            "`{name}` has no effect in {}: {setting}",
+                            place.jails_text()
+                        ),
+                        place.span.clone(),
+                    )
+                    .with_label(label)
+                    .with_help("add `enforce_statfs = 1` if the jail must mount file systems, otherwise remove the `allow.mount` parameters");
+                if let Some(enforce) = &first.enforce {
+                    finding =
+                        finding.with_secondary(enforce.clone(), "mounting needs a value below 2");
+                }
+                report.push(finding);
+            }
+        },
+    )
 }

@@ -3,7 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -40,34 +40,39 @@ from inside (`make installworld`, `freebsd-update` run in the jail)
 needs it; update such jails from the host instead."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        if jail.flag("allow.chflags") != Some(true) {
-            continue;
-        }
-        // From securelevel 1 on, system flags cannot be cleared at all.
-        if jail.int("securelevel").is_some_and(|(level, _)| level >= 1) {
-            continue;
-        }
-        if let Some(span) = jail.param_any("allow.chflags").and_then(|p| p.span.clone()) {
-            found.add(span, "", jail, ());
-        }
-    }
-    for place in found.into_places() {
-        let finding = report
-            .finding(
-                format!(
-                    "`allow.chflags` lets root in {} clear system file flags",
-                    place.jails_text()
-                ),
-                place.span.clone(),
-            )
-            .with_label("`schg` and `sappnd` can be cleared in the jail")
-            .with_help("remove it unless the jail installs its own base system (the default is off), or set `securelevel = 1` or higher for the jail");
-        report.push(finding);
-    }
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            if jail.flag("allow.chflags") != Some(true) {
+                return;
+            }
+            // From securelevel 1 on, system flags cannot be cleared at all.
+            if jail.int("securelevel").is_some_and(|(level, _)| level >= 1) {
+                return;
+            }
+            if let Some(span) = jail.param_any("allow.chflags").and_then(|p| p.span.clone()) {
+                found.add(span, "", jail, ());
+            }
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let finding = report
+                    .finding(
+                        format!(
+                            "`allow.chflags` lets root in {} clear system file flags",
+                            place.jails_text()
+                        ),
+                        place.span.clone(),
+                    )
+                    .with_label("`schg` and `sappnd` can be cleared in the jail")
+                    .with_help("remove it unless the jail installs its own base system (the default is off), or set `securelevel = 1` or higher for the jail");
+                report.push(finding);
+            }
+        },
+    )
 }

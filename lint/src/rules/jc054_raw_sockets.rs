@@ -3,7 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -42,33 +42,38 @@ Remove `allow.raw_sockets` and run `ping` from the host, or give the jail
 its own network stack (`vnet`) if it really needs raw sockets."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        if jail.is_vnet() || jail.flag("allow.raw_sockets") != Some(true) {
-            continue;
-        }
-        if let Some(span) = jail
-            .param_any("allow.raw_sockets")
-            .and_then(|p| p.span.clone())
-        {
-            found.add(span, "", jail, ());
-        }
-    }
-    for place in found.into_places() {
-        let finding = report
-            .finding(
-                format!(
-                    "`allow.raw_sockets` gives {} raw sockets on the host's network stack",
-                    place.jails_text()
-                ),
-                place.span.clone(),
-            )
-            .with_label("the jail can craft any IP packet")
-            .with_help("remove it unless the jail needs ping or traceroute; a VNET jail (`vnet`) keeps raw sockets on its own stack");
-        report.push(finding);
-    }
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            if jail.is_vnet() || jail.flag("allow.raw_sockets") != Some(true) {
+                return;
+            }
+            if let Some(span) = jail
+                .param_any("allow.raw_sockets")
+                .and_then(|p| p.span.clone())
+            {
+                found.add(span, "", jail, ());
+            }
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let finding = report
+                    .finding(
+                        format!(
+                            "`allow.raw_sockets` gives {} raw sockets on the host's network stack",
+                            place.jails_text()
+                        ),
+                        place.span.clone(),
+                    )
+                    .with_label("the jail can craft any IP packet")
+                    .with_help("remove it unless the jail needs ping or traceroute; a VNET jail (`vnet`) keeps raw sockets on its own stack");
+                report.push(finding);
+            }
+        },
+    )
 }

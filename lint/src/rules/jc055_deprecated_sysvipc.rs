@@ -5,7 +5,7 @@ use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::source::Span;
 
 use crate::context::{ByPlace, Context};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -48,79 +48,84 @@ Use `inherit` instead of `new` only if the jail must share IPC objects
 with the host on purpose."#,
     needs_host_facts: false,
     fixable: true,
-    check,
+    check: Check::Jails(check),
 };
 
 const SYSV: [&str; 3] = ["sysvmsg", "sysvsem", "sysvshm"];
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // For each jail: which of the three it sets itself.
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        if jail.flag("allow.sysvipc") != Some(true) {
-            continue;
-        }
-        let Some(span) = jail.param_any("allow.sysvipc").and_then(|p| p.span.clone()) else {
-            continue;
-        };
-        let set: Vec<bool> = SYSV.iter().map(|n| jail.param(n).is_some()).collect();
-        found.add(span, "", jail, set);
-    }
-    for place in found.into_places() {
-        // A parameter every jail sets itself is left out: the kernel
-        // prefers it to `allow.sysvipc`, and a new statement could
-        // override it.
-        let missing: Vec<&str> = SYSV
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !place.items.iter().all(|(_, set)| set[*i]))
-            .map(|(_, n)| *n)
-            .collect();
-        let jails = place.jails_text();
-        let finding = if missing.is_empty() {
-            let mut finding = report
-                .finding(
-                    format!("the deprecated `allow.sysvipc` has no effect in {jails}: `sysvmsg`, `sysvsem` and `sysvshm` are set"),
-                    place.span.clone(),
-                )
-                .with_label("deprecated since FreeBSD 11")
-                .with_help("remove it: the explicit `sysvmsg`, `sysvsem` and `sysvshm` take precedence");
-            finding.fix = Some(Fix {
-                title: "remove `allow.sysvipc`".to_string(),
-                safe: false,
-                edits: vec![TextEdit {
-                    span: whole_line(context, &place.span),
-                    new_text: String::new(),
-                }],
-            });
-            finding
-        } else {
-            let replacement = missing
-                .iter()
-                .map(|n| format!("{n} = new;"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let mut finding = report
-                .finding(
-                    format!("the deprecated `allow.sysvipc` shares the host's System V IPC with {jails}"),
-                    place.span.clone(),
-                )
-                .with_label("deprecated since FreeBSD 11")
-                .with_help(format!(
-                    "give each jail its own IPC namespaces: replace it with `{replacement}`"
-                ));
-            finding.fix = Some(Fix {
-                title: format!("replace with `{replacement}`"),
-                safe: false,
-                edits: vec![TextEdit {
-                    span: place.span.clone(),
-                    new_text: replacement,
-                }],
-            });
-            finding
-        };
-        report.push(finding);
-    }
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            if jail.flag("allow.sysvipc") != Some(true) {
+                return;
+            }
+            let Some(span) = jail.param_any("allow.sysvipc").and_then(|p| p.span.clone()) else {
+                return;
+            };
+            let set: Vec<bool> = SYSV.iter().map(|n| jail.param(n).is_some()).collect();
+            found.add(span, "", jail, set);
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                // A parameter every jail sets itself is left out: the kernel
+                // prefers it to `allow.sysvipc`, and a new statement could
+                // override it.
+                let missing: Vec<&str> = SYSV
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !place.items.iter().all(|(_, set)| set[*i]))
+                    .map(|(_, n)| *n)
+                    .collect();
+                let jails = place.jails_text();
+                let finding = if missing.is_empty() {
+                    let mut finding = report
+                        .finding(
+                            format!("the deprecated `allow.sysvipc` has no effect in {jails}: `sysvmsg`, `sysvsem` and `sysvshm` are set"),
+                            place.span.clone(),
+                        )
+                        .with_label("deprecated since FreeBSD 11")
+                        .with_help("remove it: the explicit `sysvmsg`, `sysvsem` and `sysvshm` take precedence");
+                    finding.fix = Some(Fix {
+                        title: "remove `allow.sysvipc`".to_string(),
+                        safe: false,
+                        edits: vec![TextEdit {
+                            span: whole_line(context, &place.span),
+                            new_text: String::new(),
+                        }],
+                    });
+                    finding
+                } else {
+                    let replacement = missing
+                        .iter()
+                        .map(|n| format!("{n} = new;"))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let mut finding = report
+                        .finding(
+                            format!("the deprecated `allow.sysvipc` shares the host's System V IPC with {jails}"),
+                            place.span.clone(),
+                        )
+                        .with_label("deprecated since FreeBSD 11")
+                        .with_help(format!(
+                            "give each jail its own IPC namespaces: replace it with `{replacement}`"
+                        ));
+                    finding.fix = Some(Fix {
+                        title: format!("replace with `{replacement}`"),
+                        safe: false,
+                        edits: vec![TextEdit {
+                            span: place.span.clone(),
+                            new_text: replacement,
+                        }],
+                    });
+                    finding
+                };
+                report.push(finding);
+            }
+        },
+    )
 }
 
 /// The statement's whole line (with its newline) when nothing else is on

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::commands::{program_name, split_commands, Commands, Side};
 use crate::context::{ByPlace, Context, HookValue};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -45,7 +45,7 @@ example in `/usr/local/libexec/jails/`). Work that belongs inside the
 jail goes into `exec.start` (or `jexec`), which runs in the jail."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// Shells whose first operand is a script (or with `-c`, a command).
@@ -159,77 +159,82 @@ fn normalize(path: &str) -> String {
     out
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the hook and the file relative to the jail's path; data: the
     // hook and the file.
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        let Some(path) = jail.last_value("path") else {
-            continue;
-        };
-        let root = normalize(&crate::context::lossy(&path.text));
-        // A jail rooted at `/` (or nowhere) shares the host's files anyway.
-        if !root.starts_with('/') || root == "/" {
-            continue;
-        }
-        let mut files = Vec::new();
-        for HookValue {
-            hook,
-            side,
-            value,
-            commands,
-        } in context.hook_values(jail)
-        {
-            if side != Side::Host {
-                continue;
-            }
-            let Some(span) = value.span.clone() else {
-                continue;
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            let Some(path) = jail.last_value("path") else {
+                return;
             };
-            executed_files_of(commands, 0, &mut files);
-            for file in files.drain(..) {
-                // Only an absolute path can be under the root.
-                if !file.starts_with('/') {
+            let root = normalize(&crate::context::lossy(&path.text));
+            // A jail rooted at `/` (or nowhere) shares the host's files anyway.
+            if !root.starts_with('/') || root == "/" {
+                return;
+            }
+            let mut files = Vec::new();
+            for HookValue {
+                hook,
+                side,
+                value,
+                commands,
+            } in context.hook_values(jail)
+            {
+                if side != Side::Host {
                     continue;
                 }
-                let file = normalize(&file);
-                let Some(inside) = file
-                    .strip_prefix(root.as_str())
-                    .filter(|rest| rest.starts_with('/'))
-                else {
+                let Some(span) = value.span.clone() else {
                     continue;
                 };
-                let key = format!("{hook} {inside}");
-                found.add(
-                    span.clone(),
-                    key,
-                    jail,
-                    (hook.to_string(), file.clone(), inside.to_string()),
-                );
+                executed_files_of(commands, 0, &mut files);
+                for file in files.drain(..) {
+                    // Only an absolute path can be under the root.
+                    if !file.starts_with('/') {
+                        continue;
+                    }
+                    let file = normalize(&file);
+                    let Some(inside) = file
+                        .strip_prefix(root.as_str())
+                        .filter(|rest| rest.starts_with('/'))
+                    else {
+                        continue;
+                    };
+                    let key = format!("{hook} {inside}");
+                    found.add(
+                        span.clone(),
+                        key,
+                        jail,
+                        (hook.to_string(), file.clone(), inside.to_string()),
+                    );
+                }
             }
-        }
-    }
-    for place in found.into_places() {
-        let Some((_, (hook, file, inside))) = place.items.first() else {
-            continue;
-        };
-        let (shown, each) = if place.items.len() == 1 {
-            (file.clone(), "")
-        } else {
-            (format!("${{path}}{inside}"), "each of ")
-        };
-        let finding = report
-            .finding(
-                format!(
-                    "host hook `{hook}` runs `{shown}`, a file inside {each}{}",
-                    place.jails_text()
-                ),
-                place.span.clone(),
-            )
-            .with_label("runs as root on the host")
-            .with_help("root in the jail can replace that file: keep host scripts outside the jail's path, or run the work inside the jail from `exec.start`");
-        report.push(finding);
-    }
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let Some((_, (hook, file, inside))) = place.items.first() else {
+                    continue;
+                };
+                let (shown, each) = if place.items.len() == 1 {
+                    (file.clone(), "")
+                } else {
+                    (format!("${{path}}{inside}"), "each of ")
+                };
+                let finding = report
+                    .finding(
+                        format!(
+                            "host hook `{hook}` runs `{shown}`, a file inside {each}{}",
+                            place.jails_text()
+                        ),
+                        place.span.clone(),
+                    )
+                    .with_label("runs as root on the host")
+                    .with_help("root in the jail can replace that file: keep host scripts outside the jail's path, or run the work inside the jail from `exec.start`");
+                report.push(finding);
+            }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use jailconf_parser::source::Span;
 
 use super::list;
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 use crate::shared_keys::{sort_by_second_use, KeyUses};
 
 /// The rule.
@@ -45,7 +45,7 @@ Give each jail its own file, e.g. in the global section:
 `exec.consolelog = "/var/log/jail_${name}_console.log";`"#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// At most this many other places are shown.
@@ -65,75 +65,80 @@ fn normalize(path: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // File -> the jails using it, with the value each was set by.
-    let mut by_file: KeyUses<Cow<'_, str>, (usize, Span)> =
+    let by_file: KeyUses<Cow<'_, str>, (usize, Span)> =
         KeyUses::with_capacity(context.jails().len());
-    for jail in context.jails() {
-        let Some(value) = jail.last_value("exec.consolelog") else {
-            continue;
-        };
-        let file = match crate::context::lossy(&value.text) {
-            Cow::Borrowed(text) => normalize(text.trim()),
-            Cow::Owned(text) => Cow::Owned(normalize(text.trim()).into_owned()),
-        };
-        if file.is_empty() || file.starts_with("/dev/") {
-            continue;
-        }
-        let Some(span) = value
-            .span
-            .clone()
-            .or_else(|| jail.param_span("exec.consolelog"))
-        else {
-            continue;
-        };
-        by_file.push(file, (jail.index, span));
-    }
-    // A jail defined twice (JC010) does not share with itself.
-    let jails = context.jails();
-    let mut shared = by_file.shared(|&(jail, _)| jails[jail].jail.name.as_slice());
-    sort_by_second_use(&mut shared, |(_, span)| span);
-    for (file, uses) in shared {
-        let all: Vec<String> = uses
-            .iter()
-            .map(|(j, _)| format!("`{}`", jails[*j].name()))
-            .collect();
-        // The places that set it, each with the jails it applies to.
-        let mut places: Vec<(Span, Vec<String>)> = Vec::new();
-        let mut place_of: HashMap<&Span, usize> = HashMap::new();
-        for ((_, span), name) in uses.iter().zip(&all) {
-            let index = *place_of.entry(span).or_insert_with(|| {
-                places.push((span.clone(), Vec::new()));
-                places.len() - 1
-            });
-            places[index].1.push(name.clone());
-        }
-        let describe = |names: &[String]| {
-            let which = if names.len() == 1 { "jail" } else { "jails" };
-            format!("{which} {}", list(names))
-        };
-        // Point at the first place that repeats the file (or at the one
-        // statement every jail inherits).
-        let primary = places.len().min(2) - 1;
-        let (span, names) = &places[primary];
-        let mut finding = report
-            .finding(
-                format!(
-                    "jails {} write their console output to the same file `{file}`",
-                    list(&all)
-                ),
-                span.clone(),
-            )
-            .with_label(format!("used by {}", describe(names)))
-            .with_help("give each jail its own file, e.g. `exec.consolelog = \"/var/log/jail_${name}_console.log\";`");
-        let others = places
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| *index != primary);
-        for (_, (span, names)) in others.take(MAX_SECONDARY) {
-            finding =
-                finding.with_secondary(span.clone(), format!("also used by {}", describe(names)));
-        }
-        report.push(finding);
-    }
+    jail_check(
+        by_file,
+        move |by_file, jail, _| {
+            let Some(value) = jail.last_value("exec.consolelog") else {
+                return;
+            };
+            let file = match crate::context::lossy(&value.text) {
+                Cow::Borrowed(text) => normalize(text.trim()),
+                Cow::Owned(text) => Cow::Owned(normalize(text.trim()).into_owned()),
+            };
+            if file.is_empty() || file.starts_with("/dev/") {
+                return;
+            }
+            let Some(span) = value
+                .span
+                .clone()
+                .or_else(|| jail.param_span("exec.consolelog"))
+            else {
+                return;
+            };
+            by_file.push(file, (jail.index, span));
+        },
+        move |by_file, report| {
+            // A jail defined twice (JC010) does not share with itself.
+            let jails = context.jails();
+            let mut shared = by_file.shared(|&(jail, _)| jails[jail].jail.name.as_slice());
+            sort_by_second_use(&mut shared, |(_, span)| span);
+            for (file, uses) in shared {
+                let all: Vec<String> = uses
+                    .iter()
+                    .map(|(j, _)| format!("`{}`", jails[*j].name()))
+                    .collect();
+                // The places that set it, each with the jails it applies to.
+                let mut places: Vec<(Span, Vec<String>)> = Vec::new();
+                let mut place_of: HashMap<&Span, usize> = HashMap::new();
+                for ((_, span), name) in uses.iter().zip(&all) {
+                    let index = *place_of.entry(span).or_insert_with(|| {
+                        places.push((span.clone(), Vec::new()));
+                        places.len() - 1
+                    });
+                    places[index].1.push(name.clone());
+                }
+                let describe = |names: &[String]| {
+                    let which = if names.len() == 1 { "jail" } else { "jails" };
+                    format!("{which} {}", list(names))
+                };
+                // Point at the first place that repeats the file (or at the one
+                // statement every jail inherits).
+                let primary = places.len().min(2) - 1;
+                let (span, names) = &places[primary];
+                let mut finding = report
+                    .finding(
+                        format!(
+                            "jails {} write their console output to the same file `{file}`",
+                            list(&all)
+                        ),
+                        span.clone(),
+                    )
+                    .with_label(format!("used by {}", describe(names)))
+                    .with_help("give each jail its own file, e.g. `exec.consolelog = \"/var/log/jail_${name}_console.log\";`");
+                let others = places
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| *index != primary);
+                for (_, (span, names)) in others.take(MAX_SECONDARY) {
+                    finding = finding
+                        .with_secondary(span.clone(), format!("also used by {}", describe(names)));
+                }
+                report.push(finding);
+            }
+        },
+    )
 }

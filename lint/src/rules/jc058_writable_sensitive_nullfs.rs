@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::commands::{program_name, Commands, Side};
 use crate::context::{ByPlace, Context, HookValue};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -45,7 +45,7 @@ Mount it read-only (`nullfs ro 0 0`), or mount only the directory the
 jail needs (a subdirectory of its own, not the host's configuration)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Jails(check),
 };
 
 /// Host directories that must not be writable from a jail.
@@ -209,89 +209,94 @@ fn command_mounts_of(commands: Commands<'_, '_>) -> Vec<NullMount> {
     out
 }
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the host directory; data: where it is mounted and by what.
-    let mut found = ByPlace::default();
-    for jail in context.jails() {
-        // Only needed for a sensitive mount (rare).
-        let root = std::cell::OnceCell::new();
-        let root = || {
-            root.get_or_init(|| {
-                jail.last_value("path")
-                    .map(|p| normalize(&crate::context::lossy(&p.text)))
-            })
-        };
-        let mut consider = |mount: NullMount, span, hook: Option<String>| {
-            let source = normalize(&mount.source);
-            let target = normalize(&mount.target);
-            // Only host directories, and only mounts into this jail.
-            if !source.starts_with('/') || !is_sensitive(&source) {
-                return;
-            }
-            if root()
-                .as_ref()
-                .is_some_and(|r| r != "/" && !within(&target, r))
-            {
-                return;
-            }
-            found.add(span, source.clone(), jail, (source, hook));
-        };
-        for value in jail.values("mount") {
-            if let (Some(mount), Some(span)) = (
-                fstab_mount(&crate::context::lossy(&value.text)),
-                value.span.clone(),
-            ) {
-                consider(mount, span, None);
-            }
-        }
-        for HookValue {
-            hook,
-            side,
-            value,
-            commands,
-        } in context.hook_values(jail)
-        {
-            if side != Side::Host {
-                continue;
-            }
-            let Some(span) = value.span.clone() else {
-                continue;
+    let found = ByPlace::default();
+    jail_check(
+        found,
+        move |found, jail, _| {
+            // Only needed for a sensitive mount (rare).
+            let root = std::cell::OnceCell::new();
+            let root = || {
+                root.get_or_init(|| {
+                    jail.last_value("path")
+                        .map(|p| normalize(&crate::context::lossy(&p.text)))
+                })
             };
-            for mount in command_mounts_of(commands) {
-                consider(mount, span.clone(), Some(hook.to_string()));
+            let mut consider = |mount: NullMount, span, hook: Option<String>| {
+                let source = normalize(&mount.source);
+                let target = normalize(&mount.target);
+                // Only host directories, and only mounts into this jail.
+                if !source.starts_with('/') || !is_sensitive(&source) {
+                    return;
+                }
+                if root()
+                    .as_ref()
+                    .is_some_and(|r| r != "/" && !within(&target, r))
+                {
+                    return;
+                }
+                found.add(span, source.clone(), jail, (source, hook));
+            };
+            for value in jail.values("mount") {
+                if let (Some(mount), Some(span)) = (
+                    fstab_mount(&crate::context::lossy(&value.text)),
+                    value.span.clone(),
+                ) {
+                    consider(mount, span, None);
+                }
             }
-        }
-    }
-    for place in found.into_places() {
-        let Some((_, (source, hook))) = place.items.first() else {
-            continue;
-        };
-        let message = match hook {
-            Some(hook) => format!(
-                "`{hook}` mounts the host's `{source}` read-write into {}",
-                place.jails_text()
-            ),
-            None => format!(
-                "the host's `{source}` is mounted read-write into {}",
-                place.jails_text()
-            ),
-        };
-        let (label, help) = match hook {
-            Some(_) => (
-                "nullfs mount without `-o ro`",
-                "add `-o ro` (`mount -t nullfs -o ro …`), or mount only a directory the jail may change",
-            ),
-            None => (
-                "nullfs without `ro`",
-                "mount it read-only (`nullfs ro 0 0`), or mount only a directory the jail may change",
-            ),
-        };
-        let finding = report
-            .finding(message, place.span.clone())
-            .with_label(label)
-            .with_help(help);
-        report.push(finding);
-    }
+            for HookValue {
+                hook,
+                side,
+                value,
+                commands,
+            } in context.hook_values(jail)
+            {
+                if side != Side::Host {
+                    continue;
+                }
+                let Some(span) = value.span.clone() else {
+                    continue;
+                };
+                for mount in command_mounts_of(commands) {
+                    consider(mount, span.clone(), Some(hook.to_string()));
+                }
+            }
+        },
+        move |found, report| {
+            for place in found.into_places() {
+                let Some((_, (source, hook))) = place.items.first() else {
+                    continue;
+                };
+                let message = match hook {
+                    Some(hook) => format!(
+                        "`{hook}` mounts the host's `{source}` read-write into {}",
+                        place.jails_text()
+                    ),
+                    None => format!(
+                        "the host's `{source}` is mounted read-write into {}",
+                        place.jails_text()
+                    ),
+                };
+                let (label, help) = match hook {
+                    Some(_) => (
+                        "nullfs mount without `-o ro`",
+                        "add `-o ro` (`mount -t nullfs -o ro …`), or mount only a directory the jail may change",
+                    ),
+                    None => (
+                        "nullfs without `ro`",
+                        "mount it read-only (`nullfs ro 0 0`), or mount only a directory the jail may change",
+                    ),
+                };
+                let finding = report
+                    .finding(message, place.span.clone())
+                    .with_label(label)
+                    .with_help(help);
+                report.push(finding);
+            }
+        },
+    )
 }
 
 #[cfg(test)]

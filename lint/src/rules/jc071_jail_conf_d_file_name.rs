@@ -10,7 +10,7 @@ use jailconf_parser::source::FileId;
 
 use crate::context::{Context, JailRef};
 use crate::hash::FastMap;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -58,7 +58,7 @@ Name each file after the one jail it defines, with `.conf`
 (`.include "/etc/jail.conf.d/*.conf";`)."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 const FOLDER: &str = "jail.conf.d";

@@ -6,7 +6,7 @@ use std::path::Path;
 use jailconf_parser::diag::Severity;
 
 use crate::context::{Context, JailRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -42,7 +42,7 @@ Create the jail's root (extract a base system or clone a template), mount
 its dataset, or correct `path`."#,
     needs_host_facts: true,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

@@ -3,7 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::{Context, JailRef};
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 use super::jc072_missing_path::{is_dir, named_by_hook};
 
@@ -43,7 +43,7 @@ Populate the jail's root with a base system, or create the mount point:
 `mkdir /jails/web/dev`."#,
     needs_host_facts: true,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

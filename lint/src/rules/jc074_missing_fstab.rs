@@ -5,7 +5,7 @@ use std::path::Path;
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 use super::jc072_missing_path::named_by_hook;
 
@@ -41,7 +41,7 @@ Create the file (`touch /etc/fstab.web` for an empty one), correct the
 name, or remove `mount.fstab`."#,
     needs_host_facts: true,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {

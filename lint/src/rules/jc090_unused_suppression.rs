@@ -4,7 +4,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::Context;
-use crate::rule::{Category, Report, Rule};
+use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule. Its findings are produced by [`crate::lint`] after the other
 /// rules ran, since only then is it known which suppressions were used.
@@ -34,7 +34,7 @@ Remove the comment, or correct the rule code and place it on the line
 (or right above the statement or block) it should cover."#,
     needs_host_facts: false,
     fixable: false,
-    check,
+    check: Check::Config(check),
 };
 
 fn check(_: &Context<'_>, _: &mut Report<'_>) {}
