@@ -1,7 +1,7 @@
 //! Values that every jail of a large host inherits from the global
 //! section: each duplicate check reports the shared statement once, with a
 //! shortened list of jails, instead of one finding (or one name) per jail
-//! for every other jail.
+//! for every other jail; and jails far apart in a large file are compared.
 
 use jailconf_lint::{lint, HostFacts, LintOptions};
 use jailconf_parser::{Config, MainFile, NoFiles, Target};
@@ -40,6 +40,47 @@ fn a_statement_every_jail_inherits_is_reported_once() {
         let message = &found[0].message;
         assert!(
             message.contains(&format!("and {} more", JAILS - 5)),
+            "{code}: {message}"
+        );
+    }
+}
+
+#[test]
+fn jails_far_apart_are_compared() {
+    // The first and the last of many jails share each value; the rules
+    // that look at one jail at a time see them in different batches.
+    let shared = |jail: usize| {
+        format!(
+            "j{jail} {{ vnet; vnet.interface = \"epair7b\"; host.hostname = \"twin.example.org\"; \
+             exec.consolelog = \"/var/log/twin.log\"; \
+             exec.start = \"ifconfig epair7b inet 192.0.2.7/24 up\"; persist; }}\n"
+        )
+    };
+    let mut text = shared(0);
+    for jail in 1..JAILS - 1 {
+        text.push_str(&format!(
+            "j{jail} {{ vnet; vnet.interface = \"epair{jail}00b\"; persist; }}\n"
+        ));
+    }
+    text.push_str(&shared(JAILS - 1));
+    let config = Config::load(
+        MainFile::from_path("/etc/jail.conf", text.into_bytes()),
+        &NoFiles,
+        Target::V15,
+    );
+    let checks = ["JC034", "JC035", "JC057", "JC070"];
+    let options = LintOptions {
+        select: Some(checks.iter().map(|code| code.to_string()).collect()),
+        ..LintOptions::default()
+    };
+    let findings = lint(&config, &HostFacts::default(), &options);
+    let last = format!("`j{}`", JAILS - 1);
+    for code in checks {
+        let found: Vec<_> = findings.iter().filter(|f| f.code == code).collect();
+        assert_eq!(found.len(), 1, "{code}: {found:#?}");
+        let message = &found[0].message;
+        assert!(
+            message.contains("`j0`") && message.contains(&last),
             "{code}: {message}"
         );
     }
