@@ -39,7 +39,8 @@ Correct the name, or define (or `.include`) the jail it depends on."#,
 };
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let index = JailIndex::new(context);
+    // Built at the first `depend`: most hosts have none.
+    let index: Option<JailIndex> = None;
     let found: ByPlace<String> = ByPlace::default();
     jail_check(
         (index, found),
@@ -49,6 +50,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 return;
             }
             for dependency in dependencies(context, jail) {
+                let index = index.get_or_insert_with(|| JailIndex::new(context));
                 if index.find(jail, dependency.name).is_none() {
                     let name = crate::context::lossy(dependency.name).into_owned();
                     found.add(dependency.span.clone(), name.clone(), jail, name);

@@ -122,7 +122,9 @@ fn cyclic_components(edges: &[Vec<(usize, Edge<'_>)>]) -> Vec<Vec<usize>> {
     let mut next = 0;
     let mut out = Vec::new();
     for root in 0..n {
-        if order[root] != UNSEEN {
+        // A jail that depends on none is in no cycle (it is walked when
+        // one that depends on it is).
+        if order[root] != UNSEEN || edges[root].is_empty() {
             continue;
         }
         // (node, next edge to follow)
@@ -213,21 +215,32 @@ fn cycle_through<'a>(
 const SHOWN: usize = 6;
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    let index = JailIndex::new(context);
+    // Built at the first jail with a `depend` or a parent: most hosts
+    // have neither, and then no cycle.
+    let mut index: Option<JailIndex> = None;
     let jails = context.jails();
     let mut edges: Vec<Vec<(usize, Edge<'_>)>> = vec![Vec::new(); jails.len()];
     for jail in jails {
-        for dependency in dependencies(context, jail) {
+        let dependencies = dependencies(context, jail);
+        let name = &jail.jail.name;
+        let dot = name.iter().rposition(|&b| b == b'.');
+        if dependencies.is_empty() && dot.is_none() {
+            continue;
+        }
+        let index = index.get_or_insert_with(|| JailIndex::new(context));
+        for dependency in dependencies {
             if let Some(target) = index.find(jail, dependency.name) {
                 edges[jail.index].push((target, Edge::Depend(dependency.span)));
             }
         }
-        let name = &jail.jail.name;
-        if let Some(dot) = name.iter().rposition(|&b| b == b'.') {
+        if let Some(dot) = dot {
             if let Some(parent) = index.find(jail, &name[..dot]) {
                 edges[jail.index].push((parent, Edge::Parent));
             }
         }
+    }
+    if index.is_none() {
+        return;
     }
     for component in cyclic_components(&edges) {
         let start = component[0];
