@@ -149,14 +149,14 @@ fn fstab_mount(line: &str) -> Option<NullMount> {
     }
 }
 
-/// Read-write nullfs mounts in a host command:
-/// `mount [-rw…] -t nullfs [-o opts] SOURCE TARGET` or `mount_nullfs`.
+/// [`command_mounts_of`] for a command string.
 #[cfg(test)]
 fn command_mounts(command: &str) -> Vec<NullMount> {
     command_mounts_of(crate::commands::split_commands(command).all())
 }
 
-/// [`command_mounts`] for a command string already split.
+/// Read-write nullfs mounts in host commands already split:
+/// `mount [-rw…] -t nullfs [-o opts] SOURCE TARGET` or `mount_nullfs`.
 fn command_mounts_of(commands: Commands<'_, '_>) -> Vec<NullMount> {
     let mut out = Vec::new();
     for words in commands.iter() {
