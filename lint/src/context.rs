@@ -229,7 +229,7 @@ pub(crate) struct Nets {
 }
 
 impl Nets {
-    /// The picture of the jail at `index`.
+    /// The picture of the jail at `index` among those pushed.
     fn get(&self, index: usize) -> JailNet<'_> {
         let (actions, addresses) = self.starts[index];
         let (actions_end, addresses_end) = self.starts[index + 1];
@@ -321,11 +321,56 @@ impl Nets {
     }
 }
 
-/// [`Context::hooks`]: the hook commands and network picture of every
-/// jail.
+/// How many jails one [`Hooks`] covers.
+pub(crate) const JAIL_BATCH: usize = 256;
+
+/// [`Context::hooks`]: the hook commands and network pictures of a batch
+/// of [`JAIL_BATCH`] jails.
 struct Hooks<'a> {
+    /// The position of the batch's first jail in [`Context::jails`].
+    first: usize,
     commands: CommandCache<'a>,
     nets: Nets,
+}
+
+impl<'a> Hooks<'a> {
+    /// Splits the commands of the hook values of `jails` (the jails from
+    /// position `first` on) and builds their network pictures, jail by
+    /// jail: while a jail's values and commands are still in the
+    /// processor's cache.
+    fn build(first: usize, jails: &[JailRef<'a>]) -> Self {
+        let (hook_values, hook_bytes) = (jails.iter())
+            .flat_map(|jail| &jail.jail.params)
+            .filter(|param| hook(&param.name).is_some())
+            .flat_map(|param| &param.values)
+            .fold((0, 0), |(count, bytes), value| {
+                (count + 1, bytes + value.text.len())
+            });
+        let mut commands = CommandCache {
+            store: SimpleCommands::with_capacity(hook_bytes),
+            in_order: Vec::with_capacity(hook_values),
+            jail_start: Vec::with_capacity(jails.len()),
+        };
+        let mut nets = Nets {
+            starts: Vec::with_capacity(jails.len() + 1),
+            ..Nets::default()
+        };
+        // The text and commands of the previous jail's hook value at each
+        // position: a value every jail inherits (from the global section
+        // or a wildcard block) is split once, without the random accesses
+        // of a map of every text.
+        let mut previous: Vec<(&[u8], std::ops::Range<usize>)> = Vec::new();
+        for (local, jail) in jails.iter().enumerate() {
+            commands.push_jail(jail.jail, &mut previous);
+            nets.push(jail, commands.hook_values(local, jail.jail));
+        }
+        nets.finish();
+        Hooks {
+            first,
+            commands,
+            nets,
+        }
+    }
 }
 
 /// The simple commands of every hook value, each distinct text split once.
@@ -367,13 +412,15 @@ impl<'a> CommandCache<'a> {
         }
     }
 
-    /// The hook values of `jail` (already pushed) with their commands.
+    /// The hook values of `jail`, pushed at position `local`, with their
+    /// commands.
     fn hook_values<'c>(
         &'c self,
-        jail: &JailRef<'a>,
+        local: usize,
+        jail: &'a Jail,
     ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
-        let mut at = self.jail_start[jail.index];
-        let params: &'a [Param] = &jail.jail.params;
+        let mut at = self.jail_start[local];
+        let params: &'a [Param] = &jail.params;
         params
             .iter()
             .filter_map(|param| hook(&param.name).map(|(hook, side)| (param, hook, side)))
@@ -515,7 +562,10 @@ pub struct Context<'a> {
     /// The FreeBSD release followed.
     pub target: Target,
     jails: Vec<JailRef<'a>>,
-    hooks: OnceLock<Hooks<'a>>,
+    /// Built batch by batch, when a rule first asks for a jail of the
+    /// batch: the rules that look at one jail at a time then read a
+    /// batch's commands and network pictures right after they are built.
+    hooks: Vec<OnceLock<Hooks<'a>>>,
     known_params: OnceLock<FastMap<&'a [u8], KnownParam>>,
     block_merges: OnceLock<Vec<Merge>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
@@ -542,7 +592,9 @@ impl<'a> Context<'a> {
             facts,
             target: config.target,
             jails,
-            hooks: OnceLock::new(),
+            hooks: (0..config.jails.len().div_ceil(JAIL_BATCH))
+                .map(|_| OnceLock::new())
+                .collect(),
             known_params: OnceLock::new(),
             block_merges: OnceLock::new(),
             statements: OnceLock::new(),
@@ -559,47 +611,18 @@ impl<'a> Context<'a> {
 
     /// The network picture of a jail.
     pub fn net(&self, jail: &JailRef<'_>) -> JailNet<'_> {
-        self.nets().get(jail.index)
+        let hooks = self.hooks(jail.index);
+        hooks.nets.get(jail.index - hooks.first)
     }
 
-    /// The network picture of every jail.
-    pub(crate) fn nets(&self) -> &Nets {
-        &self.hooks().nets
-    }
-
-    /// The commands of every hook value, split once, and each jail's
-    /// network picture, built from them jail by jail: while a jail's
-    /// values and commands are still in the processor's cache (two passes
-    /// over a large configuration read everything from memory twice).
-    fn hooks(&self) -> &Hooks<'a> {
-        self.hooks.get_or_init(|| {
-            let (hook_values, hook_bytes) = (self.jails.iter())
-                .flat_map(|jail| &jail.jail.params)
-                .filter(|param| hook(&param.name).is_some())
-                .flat_map(|param| &param.values)
-                .fold((0, 0), |(count, bytes), value| {
-                    (count + 1, bytes + value.text.len())
-                });
-            let mut commands = CommandCache {
-                store: SimpleCommands::with_capacity(hook_bytes),
-                in_order: Vec::with_capacity(hook_values),
-                jail_start: Vec::with_capacity(self.jails.len()),
-            };
-            let mut nets = Nets {
-                starts: Vec::with_capacity(self.jails.len() + 1),
-                ..Nets::default()
-            };
-            // The text and commands of the previous jail's hook value at
-            // each position: a value every jail inherits (from the global
-            // section or a wildcard block) is split once, without the
-            // random accesses of a map of every text (slow on large files).
-            let mut previous: Vec<(&[u8], std::ops::Range<usize>)> = Vec::new();
-            for jail in &self.jails {
-                commands.push_jail(jail.jail, &mut previous);
-                nets.push(jail, commands.hook_values(jail));
-            }
-            nets.finish();
-            Hooks { commands, nets }
+    /// The hook commands and network pictures of the batch of the jail at
+    /// position `index`.
+    fn hooks(&self, index: usize) -> &Hooks<'a> {
+        let batch = index / JAIL_BATCH;
+        self.hooks[batch].get_or_init(|| {
+            let first = batch * JAIL_BATCH;
+            let end = (first + JAIL_BATCH).min(self.jails.len());
+            Hooks::build(first, &self.jails[first..end])
         })
     }
 
@@ -607,12 +630,14 @@ impl<'a> Context<'a> {
     /// order, with their simple commands as
     /// [`simple_commands`](crate::commands::simple_commands) splits them.
     /// Every hook value is split once per lint run (a value the jails
-    /// inherit from the global section or a wildcard block once).
+    /// inherit from the global section or a wildcard block once per batch
+    /// of jails).
     pub fn hook_values<'c>(
         &'c self,
         jail: &JailRef<'_>,
     ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
-        self.hooks().commands.hook_values(&self.jails[jail.index])
+        let hooks = self.hooks(jail.index);
+        (hooks.commands).hook_values(jail.index - hooks.first, self.jails[jail.index].jail)
     }
 
     /// jail(8)'s merging of the statements of each block, and of each

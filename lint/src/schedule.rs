@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jailconf_parser::diag::Diagnostic;
 use jailconf_parser::Config;
 
-use crate::context::Context;
+use crate::context::{Context, JAIL_BATCH};
 use crate::rule::{Check, CheckConfig, Report, Rule, StartJailCheck};
 use crate::suppress::{self, Suppression};
 
@@ -30,11 +30,6 @@ const PARALLEL_BYTES: usize = 64 * 1024;
 /// statements, then jail(8)'s merging of them) takes about a fifth of the
 /// whole.
 const MAX_WORKERS: usize = 8;
-
-/// How many jails a sweep hands to each of its rules in turn: few enough
-/// that a batch's jails, values and commands stay in the processor's cache
-/// while every rule of the sweep reads them.
-const BATCH: usize = 256;
 
 /// The rules that take longest once the shared analyses exist, most
 /// expensive first (measured on the generated 5,000-jail VNET
@@ -65,16 +60,6 @@ const ANALYSES: &[Analysis] = &[
         readers: &["JC011", "JC012"],
         within: None,
     },
-    // The commands of every hook value, then each jail's network picture.
-    Analysis {
-        build: |context| {
-            context.nets();
-        },
-        readers: &[
-            "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037",
-        ],
-        within: None,
-    },
     // The statements alone, when nothing above builds them.
     Analysis {
         build: |context| {
@@ -83,6 +68,14 @@ const ANALYSES: &[Analysis] = &[
         readers: &["JC008", "JC016", "JC022", "JC038"],
         within: Some(0),
     },
+];
+
+/// The jail rules that read the hook commands and network pictures
+/// ([`Context::net`], [`Context::hook_values`]). These are built a batch
+/// of jails at a time by the first rule to ask, so they all go into one
+/// sweep: a sweep on another worker would wait for each batch.
+const HOOK_READERS: &[&str] = &[
+    "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC056", "JC058",
 ];
 
 /// How many workers lint `config` when the options do not say.
@@ -196,7 +189,9 @@ fn run_sweep(
     let mut checks: Vec<_> = (sweep.iter())
         .map(|&(index, start)| (index, start(context), Vec::new()))
         .collect();
-    for batch in context.jails().chunks(BATCH) {
+    // A batch is few enough jails that its jails, values and commands stay
+    // in the processor's cache while every rule of the sweep reads them.
+    for batch in context.jails().chunks(JAIL_BATCH) {
         for (index, check, findings) in &mut checks {
             let mut report = Report::new(rules[*index], findings);
             for jail in batch {
@@ -221,9 +216,9 @@ struct Plan {
 }
 
 /// The tasks in the order workers take them: the shared analyses the
-/// rules read, the sweeps (one per worker, the jail rules dealt out most
-/// expensive first), the expensive rules, the suppressions, the other
-/// rules.
+/// rules read, the sweeps (one per worker: the hook readers in one, the
+/// other jail rules dealt out most expensive first), the expensive rules,
+/// the suppressions, the other rules.
 fn plan(rules: &[&'static Rule], workers: usize) -> Plan {
     let enabled = |code: &str| rules.iter().any(|r| r.code == code);
     let mut tasks: Vec<Task> = Vec::with_capacity(ANALYSES.len() + rules.len() + workers + 1);
@@ -249,10 +244,16 @@ fn plan(rules: &[&'static Rule], workers: usize) -> Plan {
     for index in order {
         match rules[index].check {
             Check::Jails(start) => {
-                let lightest = (0..workers)
-                    .min_by_key(|&sweep| sweeps[sweep].len())
-                    .unwrap_or(0);
-                sweeps[lightest].push((index, start));
+                // The hook readers in the first sweep, the others dealt
+                // out over the other sweeps (the first when it is alone).
+                let sweep = if HOOK_READERS.contains(&rules[index].code) || workers == 1 {
+                    0
+                } else {
+                    (1..workers)
+                        .min_by_key(|&sweep| sweeps[sweep].len())
+                        .unwrap_or(0)
+                };
+                sweeps[sweep].push((index, start));
             }
             Check::Config(check) => config_rules.push((index, check)),
         }
