@@ -3,7 +3,7 @@
 use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::source::Span;
 
-use crate::context::{Context, JailRef};
+use crate::context::{ByPlace, Context, JailRef, Place};
 
 /// The group a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -85,6 +85,24 @@ pub fn jail_check<'c, 'a, S: 'c>(
         visit,
         finish,
     })
+}
+
+/// A [`JailCheck`] that gathers findings by place ([`ByPlace`]): `visit`
+/// adds a jail's places, `report_place` reports each place once every jail
+/// has been visited (a statement many jails inherit is reported once).
+pub fn place_check<'c, 'a: 'c, T: 'c>(
+    mut visit: impl FnMut(&mut ByPlace<T>, &'c JailRef<'a>) + 'c,
+    mut report_place: impl FnMut(Place<T>, &mut Report<'_>) + 'c,
+) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    jail_check(
+        ByPlace::default(),
+        move |found, jail, _| visit(found, jail),
+        move |found, report| {
+            for place in found.into_places() {
+                report_place(place, report);
+            }
+        },
+    )
 }
 
 /// See [`jail_check`].

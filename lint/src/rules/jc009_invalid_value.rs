@@ -9,8 +9,8 @@ use jailconf_parser::params::{self, ParamKind, ValueType};
 use jailconf_parser::source::Span;
 use jailconf_parser::Value;
 
-use crate::context::{ByPlace, Context};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::Context;
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -367,10 +367,8 @@ fn has_references(context: &Context<'_>, span: &Span) -> bool {
 }
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let found: ByPlace<Problem> = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             for param in &jail.jail.params {
                 let Some((known, _)) = context.known_param(&param.name) else {
                     continue;
@@ -413,37 +411,35 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 }
             }
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let Some((first_jail, problem)) = place.items.first() else {
-                    continue;
-                };
-                let same = place
-                    .items
+        move |place, report| {
+            let Some((first_jail, problem)) = place.items.first() else {
+                return;
+            };
+            let same = place
+                .items
+                .iter()
+                .all(|(_, p)| p.message == problem.message);
+            let jails = if same || place.items.len() == 1 {
+                place.jails_text()
+            } else {
+                let others: Vec<String> = place.items[1..]
                     .iter()
-                    .all(|(_, p)| p.message == problem.message);
-                let jails = if same || place.items.len() == 1 {
-                    place.jails_text()
-                } else {
-                    let others: Vec<String> = place.items[1..]
-                        .iter()
-                        .map(|(name, _)| format!("`{name}`"))
-                        .collect();
-                    let which = if others.len() == 1 { "jail" } else { "jails" };
-                    format!(
-                        "jail `{first_jail}`; likewise {which} {}",
-                        super::list(&others)
-                    )
-                };
-                let mut finding = report
-                    .finding(format!("{} ({jails})", problem.message), place.span.clone())
-                    .with_label(problem.label)
-                    .with_help(problem.help.clone());
-                if let Some(message) = &problem.jail_message {
-                    finding = finding.with_jail_message(format!("{first_jail}: {message}"));
-                }
-                report.push(finding);
+                    .map(|(name, _)| format!("`{name}`"))
+                    .collect();
+                let which = if others.len() == 1 { "jail" } else { "jails" };
+                format!(
+                    "jail `{first_jail}`; likewise {which} {}",
+                    super::list(&others)
+                )
+            };
+            let mut finding = report
+                .finding(format!("{} ({jails})", problem.message), place.span.clone())
+                .with_label(problem.label)
+                .with_help(problem.help.clone());
+            if let Some(message) = &problem.jail_message {
+                finding = finding.with_jail_message(format!("{first_jail}: {message}"));
             }
+            report.push(finding);
         },
     )
 }

@@ -2,8 +2,8 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::context::{ByPlace, Context};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::Context;
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -45,10 +45,8 @@ example `bpf` for DHCP)."#,
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // The `devfs_ruleset` value -> the jails it applies to, with the
     // `mount.devfs` statement of each.
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             if jail.flag("mount.devfs") != Some(true) {
                 return;
             }
@@ -65,23 +63,21 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             let mount = jail.param_any("mount.devfs").and_then(|p| p.span.clone());
             found.add(span, "", jail, mount);
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let mut finding = report
-                    .finding(
-                        format!(
-                            "`mount.devfs` with `devfs_ruleset = 0` shows every host device to {}",
-                            place.jails_text()
-                        ),
-                        place.span.clone(),
-                    )
-                    .with_label("0 means no ruleset")
-                    .with_help("use `devfs_ruleset = 4` (devfsrules_jail, also the default when unset) or a ruleset of your own from /etc/devfs.rules");
-                if let Some((_, Some(mount))) = place.items.first() {
-                    finding = finding.with_secondary(mount.clone(), "devfs is mounted here");
-                }
-                report.push(finding);
+        move |place, report| {
+            let mut finding = report
+                .finding(
+                    format!(
+                        "`mount.devfs` with `devfs_ruleset = 0` shows every host device to {}",
+                        place.jails_text()
+                    ),
+                    place.span.clone(),
+                )
+                .with_label("0 means no ruleset")
+                .with_help("use `devfs_ruleset = 4` (devfsrules_jail, also the default when unset) or a ruleset of your own from /etc/devfs.rules");
+            if let Some((_, Some(mount))) = place.items.first() {
+                finding = finding.with_secondary(mount.clone(), "devfs is mounted here");
             }
+            report.push(finding);
         },
     )
 }

@@ -3,8 +3,8 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::context::{ByPlace, Context};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::Context;
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -49,10 +49,8 @@ Remove the line (the default is 2). If the jail must mount file systems
 
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the value's place, the value and whether the jail may mount.
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             let Some((level, value)) = jail.int("enforce_statfs") else {
                 return;
             };
@@ -75,39 +73,37 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 (level, may_mount),
             );
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let Some(&(_, (level, may_mount))) = place.items.first() else {
-                    continue;
-                };
-                let jails = place.jails_text();
-                let (message, label, help) = if level == 1 {
-                    (
-                        format!("`enforce_statfs = 1` in {jails}, which may not mount anything"),
-                        "the jail sees the mount points below its root and where they come from",
-                        "remove it to get the default 2, unless programs in the jail must list the file systems mounted into it (`df`, /proc/mounts)",
-                    )
+        move |place, report| {
+            let Some(&(_, (level, may_mount))) = place.items.first() else {
+                return;
+            };
+            let jails = place.jails_text();
+            let (message, label, help) = if level == 1 {
+                (
+                    format!("`enforce_statfs = 1` in {jails}, which may not mount anything"),
+                    "the jail sees the mount points below its root and where they come from",
+                    "remove it to get the default 2, unless programs in the jail must list the file systems mounted into it (`df`, /proc/mounts)",
+                )
+            } else {
+                let help = if may_mount {
+                    "use `enforce_statfs = 1`: it is enough for `allow.mount`"
                 } else {
-                    let help = if may_mount {
-                        "use `enforce_statfs = 1`: it is enough for `allow.mount`"
-                    } else {
-                        "remove it to get the default 2 (only the jail's own root is visible)"
-                    };
-                    (
-                        format!("`enforce_statfs = 0` shows every host mount point to {jails}"),
-                        "the host's mount points, devices and datasets are visible",
-                        help,
-                    )
+                    "remove it to get the default 2 (only the jail's own root is visible)"
                 };
-                let mut finding = report
-                    .finding(message, place.span.clone())
-                    .with_label(label)
-                    .with_help(help);
-                if level == 1 {
-                    finding.severity = Severity::Info;
-                }
-                report.push(finding);
+                (
+                    format!("`enforce_statfs = 0` shows every host mount point to {jails}"),
+                    "the host's mount points, devices and datasets are visible",
+                    help,
+                )
+            };
+            let mut finding = report
+                .finding(message, place.span.clone())
+                .with_label(label)
+                .with_help(help);
+            if level == 1 {
+                finding.severity = Severity::Info;
             }
+            report.push(finding);
         },
     )
 }

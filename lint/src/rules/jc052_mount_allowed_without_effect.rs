@@ -6,8 +6,8 @@ use jailconf_parser::model::equal_opts;
 use jailconf_parser::source::Span;
 
 use super::list;
-use crate::context::{ByPlace, Context};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::Context;
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -53,10 +53,8 @@ struct Found {
 }
 
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             let enforce = match jail.int("enforce_statfs") {
                 Some((2, value)) => value
                     .span
@@ -96,38 +94,35 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 },
             );
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let Some((_, first)) = place.items.first() else {
-                    continue;
-                };
-                let name = &first.name;
-                let setting = if first.enforce.is_some() {
-                    "`enforce_statfs` is 2"
-                } else {
-                    "`enforce_statfs` is 2 (the default)"
-                };
-                let label = if first.others.is_empty() {
-                    "mounting is allowed here".to_string()
-                } else {
-                    format!("mounting is allowed here (with {})", list(&first.others))
-                };
-                let mut finding = report
-                    .finding(
-                        format!(
-                            "`{name}` has no effect in {}: {setting}",
-                            place.jails_text()
-                        ),
-                        place.span.clone(),
-                    )
-                    .with_label(label)
-                    .with_help("add `enforce_statfs = 1` if the jail must mount file systems, otherwise remove the `allow.mount` parameters");
-                if let Some(enforce) = &first.enforce {
-                    finding =
-                        finding.with_secondary(enforce.clone(), "mounting needs a value below 2");
-                }
-                report.push(finding);
+        move |place, report| {
+            let Some((_, first)) = place.items.first() else {
+                return;
+            };
+            let name = &first.name;
+            let setting = if first.enforce.is_some() {
+                "`enforce_statfs` is 2"
+            } else {
+                "`enforce_statfs` is 2 (the default)"
+            };
+            let label = if first.others.is_empty() {
+                "mounting is allowed here".to_string()
+            } else {
+                format!("mounting is allowed here (with {})", list(&first.others))
+            };
+            let mut finding = report
+                .finding(
+                    format!(
+                        "`{name}` has no effect in {}: {setting}",
+                        place.jails_text()
+                    ),
+                    place.span.clone(),
+                )
+                .with_label(label)
+                .with_help("add `enforce_statfs = 1` if the jail must mount file systems, otherwise remove the `allow.mount` parameters");
+            if let Some(enforce) = &first.enforce {
+                finding = finding.with_secondary(enforce.clone(), "mounting needs a value below 2");
             }
+            report.push(finding);
         },
     )
 }

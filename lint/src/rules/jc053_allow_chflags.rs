@@ -2,8 +2,8 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::context::{ByPlace, Context};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::Context;
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -44,10 +44,8 @@ needs it; update such jails from the host instead."#,
 };
 
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             if jail.flag("allow.chflags") != Some(true) {
                 return;
             }
@@ -59,20 +57,18 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 found.add(span, "", jail, ());
             }
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let finding = report
-                    .finding(
-                        format!(
-                            "`allow.chflags` lets root in {} clear system file flags",
-                            place.jails_text()
-                        ),
-                        place.span.clone(),
-                    )
-                    .with_label("`schg` and `sappnd` can be cleared in the jail")
-                    .with_help("remove it unless the jail installs its own base system (the default is off), or set `securelevel = 1` or higher for the jail");
-                report.push(finding);
-            }
+        move |place, report| {
+            let finding = report
+                .finding(
+                    format!(
+                        "`allow.chflags` lets root in {} clear system file flags",
+                        place.jails_text()
+                    ),
+                    place.span.clone(),
+                )
+                .with_label("`schg` and `sappnd` can be cleared in the jail")
+                .with_help("remove it unless the jail installs its own base system (the default is off), or set `securelevel = 1` or higher for the jail");
+            report.push(finding);
         },
     )
 }

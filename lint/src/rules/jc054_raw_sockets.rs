@@ -2,8 +2,8 @@
 
 use jailconf_parser::diag::Severity;
 
-use crate::context::{ByPlace, Context};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::Context;
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -46,10 +46,8 @@ its own network stack (`vnet`) if it really needs raw sockets."#,
 };
 
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             if jail.is_vnet() || jail.flag("allow.raw_sockets") != Some(true) {
                 return;
             }
@@ -60,20 +58,18 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 found.add(span, "", jail, ());
             }
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let finding = report
-                    .finding(
-                        format!(
-                            "`allow.raw_sockets` gives {} raw sockets on the host's network stack",
-                            place.jails_text()
-                        ),
-                        place.span.clone(),
-                    )
-                    .with_label("the jail can craft any IP packet")
-                    .with_help("remove it unless the jail needs ping or traceroute; a VNET jail (`vnet`) keeps raw sockets on its own stack");
-                report.push(finding);
-            }
+        move |place, report| {
+            let finding = report
+                .finding(
+                    format!(
+                        "`allow.raw_sockets` gives {} raw sockets on the host's network stack",
+                        place.jails_text()
+                    ),
+                    place.span.clone(),
+                )
+                .with_label("the jail can craft any IP packet")
+                .with_help("remove it unless the jail needs ping or traceroute; a VNET jail (`vnet`) keeps raw sockets on its own stack");
+            report.push(finding);
         },
     )
 }

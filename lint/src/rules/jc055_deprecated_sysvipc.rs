@@ -4,8 +4,8 @@
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::source::Span;
 
-use crate::context::{ByPlace, Context};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::Context;
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -55,10 +55,8 @@ const SYSV: [&str; 3] = ["sysvmsg", "sysvsem", "sysvshm"];
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // For each jail: which of the three it sets itself.
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             if jail.flag("allow.sysvipc") != Some(true) {
                 return;
             }
@@ -68,62 +66,60 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             let set: Vec<bool> = SYSV.iter().map(|n| jail.param(n).is_some()).collect();
             found.add(span, "", jail, set);
         },
-        move |found, report| {
-            for place in found.into_places() {
-                // A parameter every jail sets itself is left out: the kernel
-                // prefers it to `allow.sysvipc`, and a new statement could
-                // override it.
-                let missing: Vec<&str> = SYSV
+        move |place, report| {
+            // A parameter every jail sets itself is left out: the kernel
+            // prefers it to `allow.sysvipc`, and a new statement could
+            // override it.
+            let missing: Vec<&str> = SYSV
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !place.items.iter().all(|(_, set)| set[*i]))
+                .map(|(_, n)| *n)
+                .collect();
+            let jails = place.jails_text();
+            let finding = if missing.is_empty() {
+                let mut finding = report
+                    .finding(
+                        format!("the deprecated `allow.sysvipc` has no effect in {jails}: `sysvmsg`, `sysvsem` and `sysvshm` are set"),
+                        place.span.clone(),
+                    )
+                    .with_label("deprecated since FreeBSD 11")
+                    .with_help("remove it: the explicit `sysvmsg`, `sysvsem` and `sysvshm` take precedence");
+                finding.fix = Some(Fix {
+                    title: "remove `allow.sysvipc`".to_string(),
+                    safe: false,
+                    edits: vec![TextEdit {
+                        span: whole_line(context, &place.span),
+                        new_text: String::new(),
+                    }],
+                });
+                finding
+            } else {
+                let replacement = missing
                     .iter()
-                    .enumerate()
-                    .filter(|(i, _)| !place.items.iter().all(|(_, set)| set[*i]))
-                    .map(|(_, n)| *n)
-                    .collect();
-                let jails = place.jails_text();
-                let finding = if missing.is_empty() {
-                    let mut finding = report
-                        .finding(
-                            format!("the deprecated `allow.sysvipc` has no effect in {jails}: `sysvmsg`, `sysvsem` and `sysvshm` are set"),
-                            place.span.clone(),
-                        )
-                        .with_label("deprecated since FreeBSD 11")
-                        .with_help("remove it: the explicit `sysvmsg`, `sysvsem` and `sysvshm` take precedence");
-                    finding.fix = Some(Fix {
-                        title: "remove `allow.sysvipc`".to_string(),
-                        safe: false,
-                        edits: vec![TextEdit {
-                            span: whole_line(context, &place.span),
-                            new_text: String::new(),
-                        }],
-                    });
-                    finding
-                } else {
-                    let replacement = missing
-                        .iter()
-                        .map(|n| format!("{n} = new;"))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let mut finding = report
-                        .finding(
-                            format!("the deprecated `allow.sysvipc` shares the host's System V IPC with {jails}"),
-                            place.span.clone(),
-                        )
-                        .with_label("deprecated since FreeBSD 11")
-                        .with_help(format!(
-                            "give each jail its own IPC namespaces: replace it with `{replacement}`"
-                        ));
-                    finding.fix = Some(Fix {
-                        title: format!("replace with `{replacement}`"),
-                        safe: false,
-                        edits: vec![TextEdit {
-                            span: place.span.clone(),
-                            new_text: replacement,
-                        }],
-                    });
-                    finding
-                };
-                report.push(finding);
-            }
+                    .map(|n| format!("{n} = new;"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let mut finding = report
+                    .finding(
+                        format!("the deprecated `allow.sysvipc` shares the host's System V IPC with {jails}"),
+                        place.span.clone(),
+                    )
+                    .with_label("deprecated since FreeBSD 11")
+                    .with_help(format!(
+                        "give each jail its own IPC namespaces: replace it with `{replacement}`"
+                    ));
+                finding.fix = Some(Fix {
+                    title: format!("replace with `{replacement}`"),
+                    safe: false,
+                    edits: vec![TextEdit {
+                        span: place.span.clone(),
+                        new_text: replacement,
+                    }],
+                });
+                finding
+            };
+            report.push(finding);
         },
     )
 }

@@ -6,8 +6,8 @@ use jailconf_parser::diag::Severity;
 use std::borrow::Cow;
 
 use crate::commands::{program_name, split_commands, Commands, Side};
-use crate::context::{ByPlace, Context, HookValue};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::{Context, HookValue};
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -162,10 +162,8 @@ fn normalize(path: &str) -> String {
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the hook and the file relative to the jail's path; data: the
     // hook and the file.
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             let Some(path) = jail.last_value("path") else {
                 return;
             };
@@ -211,28 +209,26 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 }
             }
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let Some((_, (hook, file, inside))) = place.items.first() else {
-                    continue;
-                };
-                let (shown, each) = if place.items.len() == 1 {
-                    (file.clone(), "")
-                } else {
-                    (format!("${{path}}{inside}"), "each of ")
-                };
-                let finding = report
-                    .finding(
-                        format!(
-                            "host hook `{hook}` runs `{shown}`, a file inside {each}{}",
-                            place.jails_text()
-                        ),
-                        place.span.clone(),
-                    )
-                    .with_label("runs as root on the host")
-                    .with_help("root in the jail can replace that file: keep host scripts outside the jail's path, or run the work inside the jail from `exec.start`");
-                report.push(finding);
-            }
+        move |place, report| {
+            let Some((_, (hook, file, inside))) = place.items.first() else {
+                return;
+            };
+            let (shown, each) = if place.items.len() == 1 {
+                (file.clone(), "")
+            } else {
+                (format!("${{path}}{inside}"), "each of ")
+            };
+            let finding = report
+                .finding(
+                    format!(
+                        "host hook `{hook}` runs `{shown}`, a file inside {each}{}",
+                        place.jails_text()
+                    ),
+                    place.span.clone(),
+                )
+                .with_label("runs as root on the host")
+                .with_help("root in the jail can replace that file: keep host scripts outside the jail's path, or run the work inside the jail from `exec.start`");
+            report.push(finding);
         },
     )
 }

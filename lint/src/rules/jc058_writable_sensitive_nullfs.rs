@@ -4,8 +4,8 @@
 use jailconf_parser::diag::Severity;
 
 use crate::commands::{program_name, Commands, Side};
-use crate::context::{ByPlace, Context, HookValue};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::{Context, HookValue};
+use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -211,10 +211,8 @@ fn command_mounts_of(commands: Commands<'_, '_>) -> Vec<NullMount> {
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the host directory; data: where it is mounted and by what.
-    let found = ByPlace::default();
-    jail_check(
-        found,
-        move |found, jail, _| {
+    place_check(
+        move |found, jail| {
             // Only needed for a sensitive mount (rare).
             let root = std::cell::OnceCell::new();
             let root = || {
@@ -264,37 +262,35 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 }
             }
         },
-        move |found, report| {
-            for place in found.into_places() {
-                let Some((_, (source, hook))) = place.items.first() else {
-                    continue;
-                };
-                let message = match hook {
-                    Some(hook) => format!(
-                        "`{hook}` mounts the host's `{source}` read-write into {}",
-                        place.jails_text()
-                    ),
-                    None => format!(
-                        "the host's `{source}` is mounted read-write into {}",
-                        place.jails_text()
-                    ),
-                };
-                let (label, help) = match hook {
-                    Some(_) => (
-                        "nullfs mount without `-o ro`",
-                        "add `-o ro` (`mount -t nullfs -o ro …`), or mount only a directory the jail may change",
-                    ),
-                    None => (
-                        "nullfs without `ro`",
-                        "mount it read-only (`nullfs ro 0 0`), or mount only a directory the jail may change",
-                    ),
-                };
-                let finding = report
-                    .finding(message, place.span.clone())
-                    .with_label(label)
-                    .with_help(help);
-                report.push(finding);
-            }
+        move |place, report| {
+            let Some((_, (source, hook))) = place.items.first() else {
+                return;
+            };
+            let message = match hook {
+                Some(hook) => format!(
+                    "`{hook}` mounts the host's `{source}` read-write into {}",
+                    place.jails_text()
+                ),
+                None => format!(
+                    "the host's `{source}` is mounted read-write into {}",
+                    place.jails_text()
+                ),
+            };
+            let (label, help) = match hook {
+                Some(_) => (
+                    "nullfs mount without `-o ro`",
+                    "add `-o ro` (`mount -t nullfs -o ro …`), or mount only a directory the jail may change",
+                ),
+                None => (
+                    "nullfs without `ro`",
+                    "mount it read-only (`nullfs ro 0 0`), or mount only a directory the jail may change",
+                ),
+            };
+            let finding = report
+                .finding(message, place.span.clone())
+                .with_label(label)
+                .with_help(help);
+            report.push(finding);
         },
     )
 }
