@@ -4,9 +4,27 @@
 //! for every other jail; and jails far apart in a large file are compared.
 
 use jailconf_lint::{lint, HostFacts, LintOptions};
+use jailconf_parser::diag::Diagnostic;
 use jailconf_parser::{Config, MainFile, NoFiles, Target};
 
 const JAILS: usize = 3_000;
+
+/// The duplicate checks.
+const CHECKS: [&str; 4] = ["JC034", "JC035", "JC057", "JC070"];
+
+/// What the duplicate checks find in `text`, read as `/etc/jail.conf`.
+fn duplicate_findings(text: String) -> Vec<Diagnostic> {
+    let config = Config::load(
+        MainFile::from_path("/etc/jail.conf", text.into_bytes()),
+        &NoFiles,
+        Target::V15,
+    );
+    let options = LintOptions {
+        select: Some(CHECKS.iter().map(|code| code.to_string()).collect()),
+        ..LintOptions::default()
+    };
+    lint(&config, &HostFacts::default(), &options)
+}
 
 #[test]
 fn a_statement_every_jail_inherits_is_reported_once() {
@@ -23,18 +41,8 @@ fn a_statement_every_jail_inherits_is_reported_once() {
     for jail in 0..JAILS {
         text.push_str(&format!("j{jail} {{ }}\n"));
     }
-    let config = Config::load(
-        MainFile::from_path("/etc/jail.conf", text.into_bytes()),
-        &NoFiles,
-        Target::V15,
-    );
-    let checks = ["JC034", "JC035", "JC057", "JC070"];
-    let options = LintOptions {
-        select: Some(checks.iter().map(|code| code.to_string()).collect()),
-        ..LintOptions::default()
-    };
-    let findings = lint(&config, &HostFacts::default(), &options);
-    for code in checks {
+    let findings = duplicate_findings(text);
+    for code in CHECKS {
         let found: Vec<_> = findings.iter().filter(|f| f.code == code).collect();
         assert_eq!(found.len(), 1, "{code}: {found:#?}");
         let message = &found[0].message;
@@ -63,19 +71,9 @@ fn jails_far_apart_are_compared() {
         ));
     }
     text.push_str(&shared(JAILS - 1));
-    let config = Config::load(
-        MainFile::from_path("/etc/jail.conf", text.into_bytes()),
-        &NoFiles,
-        Target::V15,
-    );
-    let checks = ["JC034", "JC035", "JC057", "JC070"];
-    let options = LintOptions {
-        select: Some(checks.iter().map(|code| code.to_string()).collect()),
-        ..LintOptions::default()
-    };
-    let findings = lint(&config, &HostFacts::default(), &options);
+    let findings = duplicate_findings(text);
     let last = format!("`j{}`", JAILS - 1);
-    for code in checks {
+    for code in CHECKS {
         let found: Vec<_> = findings.iter().filter(|f| f.code == code).collect();
         assert_eq!(found.len(), 1, "{code}: {found:#?}");
         let message = &found[0].message;
