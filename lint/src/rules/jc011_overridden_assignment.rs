@@ -164,7 +164,7 @@ impl<'s> Names<'s> {
 /// belongs to `block`: the block's slots are then dropped instead of kept
 /// (a large configuration would otherwise keep every block's slots to
 /// the end); answering `false` is always correct.
-pub(crate) fn merges<'s, K: std::hash::Hash + Eq>(
+pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Copy>(
     statements: &'s [StatementRef<'_>],
     key: impl Fn(&StatementRef<'_>) -> K,
     done: impl Fn(&K, &StatementRef<'_>) -> bool,
@@ -182,9 +182,14 @@ pub(crate) fn merges<'s, K: std::hash::Hash + Eq>(
         if current.as_ref().is_some_and(|(open, _)| *open != block) {
             if let Some((left, names)) = current.take() {
                 if done(&left.0, statement) {
-                    if let Names::Small(mut list) = names {
-                        list.clear();
-                        spare.push(list);
+                    // The block is read: its variables' or parameters'
+                    // slots, left waiting when the other kind came, too.
+                    let other = waiting.remove(&(left.0, !left.1));
+                    for names in [Some(names), other].into_iter().flatten() {
+                        if let Names::Small(mut list) = names {
+                            list.clear();
+                            spare.push(list);
+                        }
                     }
                 } else {
                     waiting.insert(left, names);
