@@ -522,11 +522,13 @@ impl TokensOfNote {
         let mut found = TokensOfNote::default();
         let tokens = tree.tokens();
         let text = tree.text();
-        for (index, token) in tokens.iter().enumerate() {
-            let (list, noted) = match token.kind {
+        // By kind first: most tokens are none of these, and their ranges
+        // need not be read.
+        for (index, kind) in tokens.kinds().enumerate() {
+            let (list, noted) = match kind {
                 TokenKind::SingleQuoted => (
                     &mut found.single_quoted_dollar,
-                    text[token.range()].contains(&b'$'),
+                    text[tokens.at(index).range()].contains(&b'$'),
                 ),
                 TokenKind::VarSimple => (
                     &mut found.joined_var_simple,
@@ -541,7 +543,7 @@ impl TokensOfNote {
                 TokenKind::UnterminatedComment => continue,
                 kind if kind.is_comment() => (
                     &mut found.suppressions,
-                    crate::suppress::has_marker(&text[token.range()]),
+                    crate::suppress::has_marker(&text[tokens.at(index).range()]),
                 ),
                 _ => continue,
             };

@@ -272,6 +272,12 @@ impl Tokens {
         self.tags.get(index).copied().map(kind_of)
     }
 
+    /// The kinds of the tokens in order: a pass that looks for a few kinds
+    /// reads one byte a token, not the token's range.
+    pub fn kinds(&self) -> impl ExactSizeIterator<Item = TokenKind> + '_ {
+        self.tags.iter().map(|&tag| kind_of(tag))
+    }
+
     /// The tokens in order.
     pub fn iter(&self) -> TokenIter<'_> {
         self.range(0..self.len())

@@ -133,7 +133,19 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let mut open: Option<(u32, Option<u32>)> = None;
         // Where the last string with a line break ended.
         let mut last_end: Option<u32> = None;
-        for token in tree.tokens() {
+        let tokens = tree.tokens();
+        let strings = (tokens.kinds().enumerate()).filter(|(_, kind)| {
+            matches!(
+                kind,
+                TokenKind::SingleQuoted
+                    | TokenKind::DoubleQuoted
+                    | TokenKind::DqHead
+                    | TokenKind::DqText
+                    | TokenKind::DqTail
+                    | TokenKind::DqClose
+            )
+        });
+        for token in strings.map(|(index, _)| tokens.at(index)) {
             let newline = || raw_newline(&text[token.range()]).map(|i| token.start + i as u32);
             let closed = match token.kind {
                 TokenKind::SingleQuoted | TokenKind::DoubleQuoted => {
