@@ -212,6 +212,17 @@ impl Config {
     /// of sources, so spans from all of them can be compared. A file that
     /// an earlier one already included is not read again as a root.
     pub fn load_many(mains: Vec<MainFile>, loader: &dyn FileLoader, target: Target) -> Config {
+        Config::build(mains, loader, target, None)
+    }
+
+    /// [`Config::load_many`] assembling jails on `threads` threads (by
+    /// default, as many as [`assembly_threads`] gives).
+    fn build(
+        mains: Vec<MainFile>,
+        loader: &dyn FileLoader,
+        target: Target,
+        threads: Option<usize>,
+    ) -> Config {
         let mut sources = Sources::new();
         let mut diagnostics = Vec::new();
         let mut jails = Vec::new();
@@ -250,7 +261,15 @@ impl Config {
             } = builder;
             includes.extend(root_includes);
             sources = read;
-            jails.extend(assemble(records, &sources, target, &mut found));
+            let threads = threads.unwrap_or_else(|| {
+                assembly_threads(
+                    records
+                        .iter()
+                        .filter(|r| !is_wildcard_name(&r.name))
+                        .count(),
+                )
+            });
+            jails.extend(assemble(records, &sources, target, threads, &mut found));
             diagnostics.extend(found);
             fatal |= root_fatal;
         }
@@ -1477,10 +1496,46 @@ struct Assembly<'r, 'd> {
     diagnostics: &'d mut Vec<Diagnostic>,
 }
 
+/// Below this many jails, assembly stays on the calling thread: starting
+/// a thread costs more than the jails it would take.
+const PARALLEL_JAILS: usize = 1024;
+
+/// At most this many threads assemble jails.
+const MAX_ASSEMBLY_THREADS: usize = 8;
+
+/// How many threads assemble `jails` jails: one per processor for a large
+/// configuration, each with at least half of [`PARALLEL_JAILS`] jails.
+fn assembly_threads(jails: usize) -> usize {
+    if jails < PARALLEL_JAILS {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(MAX_ASSEMBLY_THREADS)
+        .min(jails / (PARALLEL_JAILS / 2))
+}
+
+/// What every jail's assembly reads.
+struct Shared<'s> {
+    sources: &'s Sources,
+    target: Target,
+    reserved: ReservedNames,
+    /// The wildcard records (the global pseudo-jail too), lowered once.
+    wild: Vec<Wildcard>,
+    /// How many statements they hold together.
+    wild_statements: usize,
+}
+
+/// Builds the jails of `records` (stage 2), on up to `threads` threads.
+/// Each jail's assembly depends only on its own record and the wildcard
+/// records, so the jail records are cut into runs of consecutive jails,
+/// one per thread; the jails and diagnostics come out in record order
+/// whatever the number of threads.
 fn assemble(
     records: Vec<Record>,
     sources: &Sources,
     target: Target,
+    threads: usize,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Jail> {
     let reserved = ReservedNames::new(target);
@@ -1498,19 +1553,103 @@ fn assemble(
             }
         })
         .collect();
-    let wild_statements: usize = wild.iter().map(|w| w.lowered.statements.len()).sum();
-    let mut jails = Vec::with_capacity(records.len() - wild.len());
+    let shared = Shared {
+        sources,
+        target,
+        reserved,
+        wild_statements: wild.iter().map(|w| w.lowered.statements.len()).sum(),
+        wild,
+    };
+    let jails = records.len() - shared.wild.len();
+    if threads <= 1 || jails < 2 {
+        return assemble_run(&shared, records, 0, diagnostics);
+    }
+    let mut runs = jail_runs(records, jails.div_ceil(threads)).into_iter();
+    let Some((first_seq, first_run)) = runs.next() else {
+        return Vec::new();
+    };
+    let results = std::thread::scope(|scope| {
+        let helpers: Vec<_> = runs
+            .map(|(seq, run)| {
+                let shared = &shared;
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    (assemble_run(shared, run, seq, &mut found), found)
+                })
+            })
+            .collect();
+        let mut results = Vec::with_capacity(helpers.len() + 1);
+        let mut found = Vec::new();
+        results.push((
+            assemble_run(&shared, first_run, first_seq, &mut found),
+            found,
+        ));
+        for helper in helpers {
+            match helper.join() {
+                Ok(result) => results.push(result),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    });
+    let mut out = Vec::with_capacity(jails);
+    for (run_jails, found) in results {
+        out.extend(run_jails);
+        diagnostics.extend(found);
+    }
+    out
+}
+
+/// Cuts `records` into runs of consecutive records holding `per_run`
+/// jails each (wildcard records go with the run they fall in), each with
+/// the position of its first record.
+fn jail_runs(records: Vec<Record>, per_run: usize) -> Vec<(usize, Vec<Record>)> {
+    let mut runs: Vec<(usize, Vec<Record>)> = Vec::new();
+    let mut jails_in_run = 0;
+    for (seq, record) in records.into_iter().enumerate() {
+        let is_jail = !is_wildcard_name(&record.name);
+        match runs.last_mut() {
+            Some((_, run)) if !(is_jail && jails_in_run == per_run) => run.push(record),
+            _ => {
+                jails_in_run = 0;
+                let mut run = Vec::with_capacity(per_run + 1);
+                run.push(record);
+                runs.push((seq, run));
+            }
+        }
+        jails_in_run += usize::from(is_jail);
+    }
+    runs
+}
+
+/// Builds the jails of `run`, consecutive records from position
+/// `first_seq` on.
+fn assemble_run(
+    shared: &Shared<'_>,
+    run: Vec<Record>,
+    first_seq: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Jail> {
+    let Shared {
+        sources,
+        target,
+        reserved,
+        wild,
+        wild_statements,
+    } = shared;
+    let mut jails = Vec::with_capacity(run.len());
     // Reused for every jail's own statements.
     let mut own = Lowered::default();
     // The wildcards that come before this jail's own statements and before
     // the previous jail's, and what they give a jail.
     let (mut before, mut previous) = (Vec::new(), Vec::new());
     let mut prefix: Option<Prefix> = None;
-    for (seq, record) in records.into_iter().enumerate() {
+    for (offset, record) in run.into_iter().enumerate() {
         if is_wildcard_name(&record.name) {
             continue;
         }
-        own.lower(&record.statements, sources, &reserved);
+        let seq = first_seq + offset;
+        own.lower(&record.statements, sources, reserved);
         let mut asm = Assembly {
             jail_name: &record.name,
             name_span: record.name_span.clone(),
@@ -1537,7 +1676,7 @@ fn assemble(
         };
         if !is_cached(&prefix) && before == previous && !before.is_empty() {
             // The second jail in a row with these wildcards: worth caching.
-            prefix = Some(Prefix::new(&wild, &before, identity_is_jid));
+            prefix = Some(Prefix::new(wild, &before, identity_is_jid));
         }
         match prefix.as_ref().filter(|_| is_cached(&prefix)) {
             Some(Prefix {
@@ -1908,6 +2047,41 @@ fn mark_bad(list: &mut JailList, pgen: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Jails assembled on several threads come out as on one: the same
+    /// jails, parameters and diagnostics, in the same order, with
+    /// wildcard records between and after the jails, failing jails and
+    /// numeric names spread over the runs.
+    #[test]
+    fn threads_assemble_as_one() {
+        use std::fmt::Write;
+        let mut text = String::from("exec.clean;\npath = \"/j/$name\";\n");
+        for i in 0..1500 {
+            let _ = match i % 7 {
+                0 => writeln!(text, "{i} {{ host.hostname = \"h$x{i}\"; }}"),
+                1 => writeln!(text, "web{i} {{ $v = {i}; ip4.addr = \"10.0.0.$v\"; }}"),
+                2 => writeln!(text, "web{i}.sub {{ persist; $a = $b; $b = $a; }}"),
+                _ => writeln!(text, "j{i} {{ mount.devfs; exec.start += \"run {i}\"; }}"),
+            };
+            if i % 500 == 250 {
+                let _ = writeln!(text, "* {{ exec.stop = \"stop $name\"; }}");
+                let _ = writeln!(text, "\"web{i}.*\" {{ nopersist; }}");
+            }
+        }
+        let load = |threads| {
+            let main = MainFile::from_path("many.conf", text.clone().into_bytes());
+            Config::build(vec![main], &NoFiles, Target::V15, Some(threads))
+        };
+        let one = load(1);
+        assert_eq!(one.jails.len(), 1500);
+        assert!(!one.fatal);
+        assert!(one.diagnostics.len() > 400 && one.jails.iter().any(|j| j.failed));
+        for threads in [2, 3, 8] {
+            let many = load(threads);
+            assert_eq!(many.jails, one.jails, "{threads} threads");
+            assert_eq!(many.diagnostics, one.diagnostics, "{threads} threads");
+        }
+    }
 
     #[test]
     fn equal_opts_follows_jail() {
