@@ -217,13 +217,21 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    fn with_capacity(capacity: usize) -> Self {
+    /// No tokens yet, the first to start at `start`.
+    fn starting_at(start: u32, capacity: usize) -> Self {
         let mut starts = Vec::with_capacity(capacity + 1);
-        starts.push(0);
+        starts.push(start);
         Tokens {
             tags: Vec::with_capacity(capacity),
             starts,
         }
+    }
+
+    /// Appends `next`, whose first token starts where these end.
+    fn append(&mut self, next: Tokens) {
+        debug_assert_eq!(self.starts.last(), next.starts.first());
+        self.tags.extend_from_slice(&next.tags);
+        self.starts.extend_from_slice(&next.starts[1..]);
     }
 
     /// Appends a token from the current end to `end`.
@@ -394,19 +402,55 @@ pub fn lex(input: &[u8], target: Target) -> Tokens {
 /// look through all the tokens for them.
 pub(crate) fn lex_reporting(input: &[u8], target: Target) -> (Tokens, bool) {
     let input = &input[..input.len().min(MAX_INPUT)];
-    let mut lexer = Lexer {
-        input,
-        pos: 0,
-        in_string: false,
-        in_dq: false,
-        dq_end: 0,
-        cr_is_space: target.new_grammar(),
-        // Configurations average four to six bytes a token.
-        tokens: Tokens::with_capacity(input.len() / 3 + 16),
-        lex_errors: false,
-    };
-    lexer.run();
-    (lexer.tokens, lexer.lex_errors)
+    let two_threads = input.len() >= PARALLEL_LEX_BYTES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    match line_start_after(input, input.len() / 2).filter(|_| two_threads) {
+        Some(split) => lex_split(input, target, split),
+        None => {
+            let mut lexer = Lexer::new(input, target, 0);
+            lexer.run(input.len());
+            (lexer.tokens, lexer.lex_errors)
+        }
+    }
+}
+
+/// From this many bytes on, the input is lexed in two halves at once.
+const PARALLEL_LEX_BYTES: usize = 512 * 1024;
+
+/// The start of the first line that begins after `from`, if any.
+fn line_start_after(input: &[u8], from: usize) -> Option<usize> {
+    let newline = input.get(from..)?.iter().position(|&b| b == b'\n')?;
+    Some(from + newline + 1).filter(|&split| split < input.len())
+}
+
+/// Lexes `input` as two halves at once, the second from `split` (a line
+/// start), and joins them when the first half ends exactly there with the
+/// scanner in its initial state: the scanner looks only forward, so the
+/// second half's tokens are then the ones a single pass would give. When a
+/// token runs across `split` (a multi-line string or comment), the first
+/// half's pass goes on to the end instead.
+fn lex_split(input: &[u8], target: Target, split: usize) -> (Tokens, bool) {
+    let (mut first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let mut lexer = Lexer::new(input, target, split);
+            lexer.run(input.len());
+            (lexer.tokens, lexer.lex_errors)
+        });
+        let mut first = Lexer::new(input, target, 0);
+        first.run(split);
+        match second.join() {
+            Ok(second) => (first, second),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    if first.pos == split && !first.in_string && !first.in_dq {
+        let (tokens, lex_errors) = second;
+        first.tokens.append(tokens);
+        (first.tokens, first.lex_errors || lex_errors)
+    } else {
+        first.run(input.len());
+        (first.tokens, first.lex_errors)
+    }
 }
 
 struct Lexer<'a> {
@@ -632,9 +676,26 @@ fn escape_len(input: &[u8]) -> usize {
     }
 }
 
-impl Lexer<'_> {
-    fn run(&mut self) {
-        while self.pos < self.input.len() {
+impl<'a> Lexer<'a> {
+    /// A scanner at `start` (a token boundary, in the initial state),
+    /// with room for the tokens of the rest of the input.
+    fn new(input: &'a [u8], target: Target, start: usize) -> Self {
+        Lexer {
+            input,
+            pos: start,
+            in_string: false,
+            in_dq: false,
+            dq_end: 0,
+            cr_is_space: target.new_grammar(),
+            // Configurations average four to six bytes a token.
+            tokens: Tokens::starting_at(start as u32, (input.len() - start) / 3 + 16),
+            lex_errors: false,
+        }
+    }
+
+    /// Scans tokens until one ends at or past `end`.
+    fn run(&mut self, end: usize) {
+        while self.pos < end {
             if self.in_dq {
                 self.dq_token();
             } else {
@@ -951,6 +1012,87 @@ pub fn decode_escapes_into(text: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One pass over the whole input.
+    fn one_pass(input: &[u8], target: Target) -> (Tokens, bool) {
+        let mut lexer = Lexer::new(input, target, 0);
+        lexer.run(input.len());
+        (lexer.tokens, lexer.lex_errors)
+    }
+
+    /// Lexing in two halves gives the tokens of one pass, at every line
+    /// start: in the middle of multi-line strings, comments, variables,
+    /// escaped line ends, CRLF lines and lexical errors too.
+    fn assert_split_lexing_is_exact(input: &[u8], what: &str) {
+        for target in [Target::V13, Target::V14, Target::V15] {
+            let whole = one_pass(input, target);
+            let mut split = 0;
+            while let Some(at) = line_start_after(input, split) {
+                assert_eq!(
+                    lex_split(input, target, at),
+                    whole,
+                    "{what}, {target}, at {at}"
+                );
+                split = at;
+            }
+        }
+    }
+
+    #[test]
+    fn split_lexing_is_exact() {
+        let inputs: [&[u8]; 10] = [
+            b"a = \"x $x b\n$y c\n\";\n",
+            b"a {\n  b = \"one\ntwo $x\nthree ${y\n}\";\n  c;\n}\n",
+            b"/* a\nblock */ x = 1;\n// line\n# hash \"quote\n y = 'multi\nline';\n",
+            b"p = a\\\nb;\nq = \"\\\n\";\r\nr = x\r\n\r\n",
+            b"\"unterminated\n${oops\n/* open\n",
+            b"s = \xff\xfe;\nt = '\x80\n';\nu = \"$a$b\"c\nd;\n",
+            b"\n\n\n",
+            b"v = \"$\n\"; w = ${\nx};\n",
+            b"x = \"a\"\"b\"\n'c'd\n$e\n",
+            b"no newline at the end",
+        ];
+        for (index, input) in inputs.iter().enumerate() {
+            assert_split_lexing_is_exact(input, &format!("input {index}"));
+        }
+    }
+
+    proptest::proptest! {
+        /// [`split_lexing_is_exact`] on text made of the bytes that open,
+        /// close and escape strings, comments and variables.
+        #[test]
+        fn split_lexing_is_exact_on_generated_text(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"\"'$\\{}\n\r/*#;= a.\xc3".to_vec()),
+                0..200,
+            )
+        ) {
+            assert_split_lexing_is_exact(&bytes, "generated");
+        }
+    }
+
+    /// [`split_lexing_is_exact`] on every file of the shared corpus and
+    /// the specification's examples.
+    #[test]
+    fn split_lexing_is_exact_on_the_corpus() {
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+        let mut files = 0;
+        let mut pending = vec![shared.join("corpus"), shared.join("spec/examples")];
+        while let Some(dir) = pending.pop() {
+            let entries = std::fs::read_dir(&dir).expect("the shared corpus beside the repository");
+            for entry in entries {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == "conf") {
+                    let text = std::fs::read(&path).expect("a corpus file");
+                    assert_split_lexing_is_exact(&text, &path.display().to_string());
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 400, "{files} corpus files");
+    }
 
     fn kinds(input: &str) -> Vec<(TokenKind, bool, String)> {
         lex(input.as_bytes(), Target::V15)
