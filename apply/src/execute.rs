@@ -334,36 +334,42 @@ fn run_batch(
     });
     let results: Mutex<Vec<Slot>> = Mutex::new(Vec::new());
     let workers = jobs.min(batch.len());
+    let work = || loop {
+        let index = {
+            let mut queue = lock(&queue);
+            if queue.stopped || queue.next >= batch.len() {
+                break;
+            }
+            queue.next += 1;
+            queue.next - 1
+        };
+        let Some(action) = batch.get(index) else {
+            break;
+        };
+        let work = Work::Action(action.kind);
+        observer.started(&action.jail, &work);
+        let result = run_commands(runner, &action.jail, work, &action.commands);
+        let warning = match &result {
+            Ended::Done(_) => observer
+                .succeeded(action)
+                .err()
+                .map(|e| format!("{}: {e}", action.jail)),
+            Ended::Failed(_) => {
+                lock(&queue).stopped = true;
+                None
+            }
+        };
+        observer.finished(result.outcome());
+        lock(&results).push((index, result, warning));
+    };
     thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let index = {
-                    let mut queue = lock(&queue);
-                    if queue.stopped || queue.next >= batch.len() {
-                        break;
-                    }
-                    queue.next += 1;
-                    queue.next - 1
-                };
-                let Some(action) = batch.get(index) else {
-                    break;
-                };
-                let work = Work::Action(action.kind);
-                observer.started(&action.jail, &work);
-                let result = run_commands(runner, &action.jail, work, &action.commands);
-                let warning = match &result {
-                    Ended::Done(_) => observer
-                        .succeeded(action)
-                        .err()
-                        .map(|e| format!("{}: {e}", action.jail)),
-                    Ended::Failed(_) => {
-                        lock(&queue).stopped = true;
-                        None
-                    }
-                };
-                observer.finished(result.outcome());
-                lock(&results).push((index, result, warning));
-            });
+        // A worker the system refuses to start leaves its share to the
+        // others; with none started, the calling thread does the work.
+        let started = (0..workers)
+            .filter(|_| thread::Builder::new().spawn_scoped(scope, work).is_ok())
+            .count();
+        if started == 0 {
+            work();
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());

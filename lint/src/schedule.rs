@@ -149,7 +149,11 @@ pub(crate) fn run(context: &Context<'_>, rules: &[&'static Rule], workers: usize
             done
         };
         std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+            // A helper the system refuses to start leaves its tasks to
+            // the others: the calling thread takes from the same queue.
+            let helpers: Vec<_> = (1..workers)
+                .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+                .collect();
             let mut results = work();
             for helper in helpers {
                 match helper.join() {

@@ -431,19 +431,22 @@ fn line_start_after(input: &[u8], from: usize) -> Option<usize> {
 /// half's pass goes on to the end instead.
 fn lex_split(input: &[u8], target: Target, split: usize) -> (Tokens, bool) {
     let (mut first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
+        let second = std::thread::Builder::new().spawn_scoped(scope, || {
             let mut lexer = Lexer::new(input, target, split);
             lexer.run(input.len());
             (lexer.tokens, lexer.lex_errors)
         });
         let mut first = Lexer::new(input, target, 0);
         first.run(split);
-        match second.join() {
-            Ok(second) => (first, second),
-            Err(panic) => std::panic::resume_unwind(panic),
+        match second.map(|second| second.join()) {
+            Ok(Ok(second)) => (first, Some(second)),
+            // The system refused another thread: one pass.
+            Err(_) => (first, None),
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
         }
     });
-    if first.pos == split && !first.in_string && !first.in_dq {
+    let joinable = first.pos == split && !first.in_string && !first.in_dq;
+    if let Some(second) = second.filter(|_| joinable) {
         let (tokens, lex_errors) = second;
         first.tokens.append(tokens);
         (first.tokens, first.lex_errors || lex_errors)

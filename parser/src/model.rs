@@ -1564,31 +1564,34 @@ fn assemble(
     if threads <= 1 || jails < 2 {
         return assemble_run(&shared, records, 0, diagnostics);
     }
-    let mut runs = jail_runs(records, jails.div_ceil(threads)).into_iter();
-    let Some((first_seq, first_run)) = runs.next() else {
-        return Vec::new();
+    // Each run in a slot its thread takes it from; a run the system
+    // refuses a thread for is taken and assembled here instead.
+    let runs: Vec<RunSlot> = (jail_runs(records, jails.div_ceil(threads)).into_iter())
+        .map(|run| std::sync::Mutex::new(Some(run)))
+        .collect();
+    let assemble_slot = |slot: &RunSlot| {
+        let run = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        run.map(|(seq, run)| {
+            let mut found = Vec::new();
+            (assemble_run(&shared, run, seq, &mut found), found)
+        })
     };
-    let results = std::thread::scope(|scope| {
-        let helpers: Vec<_> = runs
-            .map(|(seq, run)| {
-                let shared = &shared;
-                scope.spawn(move || {
-                    let mut found = Vec::new();
-                    (assemble_run(shared, run, seq, &mut found), found)
-                })
-            })
+    let results: Vec<(Vec<Jail>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (runs.iter().skip(1))
+            .map(|slot| std::thread::Builder::new().spawn_scoped(scope, || assemble_slot(slot)))
             .collect();
-        let mut results = Vec::with_capacity(helpers.len() + 1);
-        let mut found = Vec::new();
-        results.push((
-            assemble_run(&shared, first_run, first_seq, &mut found),
-            found,
-        ));
-        for helper in helpers {
-            match helper.join() {
-                Ok(result) => results.push(result),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+        let mut results = Vec::with_capacity(runs.len());
+        results.extend(runs.first().and_then(assemble_slot));
+        for (slot, helper) in runs.iter().skip(1).zip(helpers) {
+            let result = match helper.map(|spawned| spawned.join()) {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(_) => assemble_slot(slot),
+            };
+            results.extend(result);
         }
         results
     });
@@ -1599,6 +1602,10 @@ fn assemble(
     }
     out
 }
+
+/// A run of records (with its first position) waiting for the thread that
+/// assembles it.
+type RunSlot = std::sync::Mutex<Option<(usize, Vec<Record>)>>;
 
 /// Cuts `records` into runs of consecutive records holding `per_run`
 /// jails each (wildcard records go with the run they fall in), each with

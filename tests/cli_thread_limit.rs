@@ -1,0 +1,87 @@
+//! `jailconf` on a large configuration when the system refuses it new
+//! threads (a process limit, a container's pids limit): lexing, jail
+//! assembly and lint then run on the calling thread, with the same output
+//! as with threads. Needs Linux, root, `setpriv` and `prlimit` (to run the
+//! binary as `nobody` with a limit of one process); elsewhere it says so
+//! and checks nothing.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+#[path = "../fixtures/large/vnet.rs"]
+mod vnet;
+
+/// Runs `jailconf ARGS`, optionally as `nobody` limited to one process.
+fn jailconf(args: &[&str], limited: bool) -> Output {
+    let binary = env!("CARGO_BIN_EXE_jailconf");
+    let mut command = if limited {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"]);
+        command.args(["prlimit", "--nproc=1", binary]);
+        command
+    } else {
+        Command::new(binary)
+    };
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Whether this system can run a command under the limit (as root, with
+/// both tools); a one-process limit must stop `nobody` from forking.
+fn can_limit() -> bool {
+    let runs = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if !(cfg!(target_os = "linux") && runs("setpriv") && runs("prlimit")) {
+        return false;
+    }
+    let forks = Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .args(["prlimit", "--nproc=1", "sh", "-c", "true & wait"])
+        .output();
+    forks.is_ok_and(|out| !out.status.success() || !out.stderr.is_empty())
+}
+
+#[test]
+fn large_configuration_without_threads() {
+    if !can_limit() {
+        eprintln!("skipped: needs Linux, root, setpriv and prlimit to refuse threads");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("the directory opened to nobody");
+    // Past both thresholds: 512 KiB of text, 1,024 jails.
+    let path = dir.path().join("jail.conf");
+    std::fs::write(&path, vnet::vnet_config(1_100)).expect("the configuration written");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+        .expect("the file opened to nobody");
+    let file = path.to_str().expect("a UTF-8 path");
+    assert!(Path::new(file).metadata().expect("the file").len() > 512 * 1024);
+    for args in [
+        &["eval", "-e", " | ", file][..],
+        &["eval", "--json", file],
+        &["lint", "--format", "json", file],
+    ] {
+        let free = jailconf(args, false);
+        let limited = jailconf(args, true);
+        let said = String::from_utf8_lossy(&limited.stderr);
+        assert_eq!(
+            limited.status.code(),
+            free.status.code(),
+            "{args:?}: {said}"
+        );
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+        assert!(
+            limited.stdout == free.stdout,
+            "{args:?}: the output differs"
+        );
+    }
+}
