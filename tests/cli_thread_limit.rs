@@ -1,9 +1,11 @@
-//! `jailconf` on a large configuration when the system refuses it new
-//! threads (a process limit, a container's pids limit): lexing, jail
-//! assembly and lint then run on the calling thread, with the same output
-//! as with threads. Needs Linux, root, `setpriv` and `prlimit` (to run the
-//! binary as `nobody` with a limit of one process); elsewhere it says so
-//! and checks nothing.
+//! `jailconf` when the system refuses it new threads (a process limit, a
+//! container's pids limit): on a large configuration, lexing, jail
+//! assembly and lint run on the calling thread, with the same output as
+//! with threads; the language server, which cannot work without its
+//! reader and writer threads, exits with status 2 and says why. Needs
+//! Linux, root, `setpriv` and `prlimit` (to run the binary as `nobody`
+//! with a limit of one process); elsewhere each test says so and checks
+//! nothing.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -84,4 +86,17 @@ fn large_configuration_without_threads() {
             "{args:?}: the output differs"
         );
     }
+}
+
+#[test]
+fn language_server_without_threads_exits_with_a_message() {
+    if !can_limit() {
+        eprintln!("skipped: needs Linux, root, setpriv and prlimit to refuse threads");
+        return;
+    }
+    let out = jailconf(&["lsp"], true);
+    let said = String::from_utf8_lossy(&out.stderr);
+    // Exit status 2: the session could not start (`jailconf lsp --help`).
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("cannot start the threads"), "{said}");
 }

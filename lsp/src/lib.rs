@@ -29,7 +29,8 @@ pub use server::{run, Exit, ServerError};
 
 /// Runs a session over standard input and output.
 pub fn run_stdio() -> Result<Exit, ServerError> {
-    let (connection, threads) = transport::stdio();
+    let (connection, threads) = transport::stdio()
+        .map_err(|e| ServerError(format!("cannot start the threads that read and write: {e}")))?;
     let exit = run(connection)?;
     threads
         .join()

@@ -30,8 +30,9 @@ impl IoThreads {
     }
 }
 
-/// A connection over standard input and output.
-pub fn stdio() -> (Connection, IoThreads) {
+/// A connection over standard input and output; fails when the system
+/// refuses the threads that read and write them.
+pub fn stdio() -> io::Result<(Connection, IoThreads)> {
     let stdout = Arc::new(Mutex::new(io::stdout()));
     let (writer_sender, writer_receiver) = crossbeam_channel::bounded::<Message>(0);
     let out = stdout.clone();
@@ -43,8 +44,7 @@ pub fn stdio() -> (Connection, IoThreads) {
                 message.write(&mut *out)?;
             }
             Ok(())
-        })
-        .expect("cannot start the writer thread");
+        })?;
     let (reader_sender, reader_receiver) = crossbeam_channel::bounded::<Message>(0);
     let reader = thread::Builder::new()
         .name("jailconf-lsp-reader".to_string())
@@ -69,15 +69,14 @@ pub fn stdio() -> (Connection, IoThreads) {
                     break;
                 }
             }
-        })
-        .expect("cannot start the reader thread");
-    (
+        })?;
+    Ok((
         Connection {
             sender: writer_sender,
             receiver: reader_receiver,
         },
         IoThreads { reader, writer },
-    )
+    ))
 }
 
 /// What one frame held.
