@@ -17,38 +17,37 @@ mod vnet;
 /// Runs `jailconf ARGS`, optionally as `nobody` limited to one process.
 fn jailconf(args: &[&str], limited: bool) -> Output {
     let binary = env!("CARGO_BIN_EXE_jailconf");
-    let mut command = if limited {
-        let mut command = Command::new("setpriv");
-        command.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"]);
-        command.args(["prlimit", "--nproc=1", binary]);
-        command
-    } else {
-        Command::new(binary)
-    };
-    command
+    if limited {
+        let limited: Vec<&str> = ["prlimit", "--nproc=1", binary]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        return as_nobody(&limited).expect("setpriv runs");
+    }
+    Command::new(binary)
         .args(args)
-        .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs")
 }
 
-/// Whether this system can run a command under the limit (as root, with
-/// both tools); a one-process limit must stop `nobody` from forking.
-fn can_limit() -> bool {
-    let runs = |program: &str| {
-        Command::new(program)
-            .arg("--version")
-            .output()
-            .is_ok_and(|out| out.status.success())
-    };
-    if !(cfg!(target_os = "linux") && runs("setpriv") && runs("prlimit")) {
-        return false;
-    }
-    let forks = Command::new("setpriv")
+/// Runs `ARGS` as `nobody`.
+fn as_nobody(args: &[&str]) -> Option<Output> {
+    Command::new("setpriv")
         .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-        .args(["prlimit", "--nproc=1", "sh", "-c", "true & wait"])
-        .output();
-    forks.is_ok_and(|out| !out.status.success() || !out.stderr.is_empty())
+        .args(args)
+        .output()
+        .ok()
+}
+
+/// Whether the limit can be tested here: `nobody` can run the binary (so
+/// this runs as root, with `setpriv`), and `prlimit --nproc=1` stops it
+/// from starting another process.
+fn can_limit() -> bool {
+    let binary = env!("CARGO_BIN_EXE_jailconf");
+    let runs = as_nobody(&[binary, "--version"]).is_some_and(|out| out.status.success());
+    let limited = as_nobody(&["prlimit", "--nproc=1", "sh", "-c", "true & wait"])
+        .is_some_and(|out| !out.status.success() || !out.stderr.is_empty());
+    cfg!(target_os = "linux") && runs && limited
 }
 
 #[test]
