@@ -142,6 +142,20 @@ impl TokenKind {
         )
     }
 
+    /// Text of a terminated quoted string: a whole `'…'` or `"…"`, or a
+    /// part of a double-quoted string with variables in it.
+    pub fn is_quoted(self) -> bool {
+        matches!(
+            self,
+            TokenKind::SingleQuoted
+                | TokenKind::DoubleQuoted
+                | TokenKind::DqHead
+                | TokenKind::DqText
+                | TokenKind::DqTail
+                | TokenKind::DqClose
+        )
+    }
+
     /// A variable reference piece.
     pub fn is_variable(self) -> bool {
         matches!(self, TokenKind::VarSimple | TokenKind::VarBraced)

@@ -134,17 +134,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         // Where the last string with a line break ended.
         let mut last_end: Option<u32> = None;
         let tokens = tree.tokens();
-        let strings = (tokens.kinds().enumerate()).filter(|(_, kind)| {
-            matches!(
-                kind,
-                TokenKind::SingleQuoted
-                    | TokenKind::DoubleQuoted
-                    | TokenKind::DqHead
-                    | TokenKind::DqText
-                    | TokenKind::DqTail
-                    | TokenKind::DqClose
-            )
-        });
+        let strings = (tokens.kinds().enumerate()).filter(|(_, kind)| kind.is_quoted());
         for token in strings.map(|(index, _)| tokens.at(index)) {
             let newline = || raw_newline(&text[token.range()]).map(|i| token.start + i as u32);
             let closed = match token.kind {

@@ -127,13 +127,9 @@ pub fn tokens(analysis: &Analysis, file: FileId, range: Option<Range<u32>>) -> V
             _ if role == JAIL_NAME && token.kind.is_piece() => (TokenType::JailName, DECLARATION),
             _ if role == PARAM_NAME && token.kind.is_piece() => (TokenType::Parameter, 0),
             _ if role == INCLUDE_NAME => (TokenType::Keyword, 0),
-            TokenKind::SingleQuoted
-            | TokenKind::DoubleQuoted
-            | TokenKind::DqHead
-            | TokenKind::DqText
-            | TokenKind::DqTail
-            | TokenKind::DqClose
-            | TokenKind::UnterminatedString => (TokenType::String, 0),
+            kind if kind.is_quoted() || kind == TokenKind::UnterminatedString => {
+                (TokenType::String, 0)
+            }
             TokenKind::Bare if text[token.range()].iter().all(u8::is_ascii_digit) => {
                 (TokenType::Number, 0)
             }
