@@ -8,7 +8,6 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::desired::Desired;
@@ -362,16 +361,9 @@ fn run_batch(
         observer.finished(result.outcome());
         lock(&results).push((index, result, warning));
     };
-    thread::scope(|scope| {
-        // A worker the system refuses to start leaves its share to the
-        // others; with none started, the calling thread does the work.
-        let started = (0..workers)
-            .filter(|_| thread::Builder::new().spawn_scoped(scope, work).is_ok())
-            .count();
-        if started == 0 {
-            work();
-        }
-    });
+    // The calling thread is one of the workers; a worker the system
+    // refuses to start finds the queue empty when its turn comes.
+    jailconf_parser::threads::side_by_side(vec![work; workers]);
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(index, ..)| *index);
     let mut started = vec![false; batch.len()];
@@ -499,7 +491,7 @@ mod tests {
             let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.peak.fetch_max(now, Ordering::SeqCst);
             lock(&self.log).push(argv.to_vec());
-            thread::sleep(self.delay);
+            std::thread::sleep(self.delay);
             self.running.fetch_sub(1, Ordering::SeqCst);
             lock(&self.spans).insert(jail.clone(), (start, Instant::now()));
             if self.fail.contains(&jail) {

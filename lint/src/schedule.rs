@@ -148,22 +148,12 @@ pub(crate) fn run(context: &Context<'_>, rules: &[&'static Rule], workers: usize
             }
             done
         };
-        std::thread::scope(|scope| {
-            // A helper the system refuses to start leaves its tasks to
-            // the others: the calling thread takes from the same queue.
-            let helpers: Vec<_> = (1..workers)
-                .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-                .collect();
-            let mut results = work();
-            for helper in helpers {
-                match helper.join() {
-                    Ok(done) => results.extend(done),
-                    // A rule's panic reaches the caller, as without workers.
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            results
-        })
+        // The calling thread is one of the workers; a helper the system
+        // refuses to start finds the queue empty when its turn comes.
+        jailconf_parser::threads::side_by_side(vec![work; workers])
+            .into_iter()
+            .flatten()
+            .collect()
     };
     let mut outcome = Outcome {
         findings: vec![Vec::new(); rules.len()],

@@ -420,12 +420,15 @@ pub(crate) fn lex_reporting(input: &[u8], target: Target) -> (Tokens, bool) {
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     match line_start_after(input, input.len() / 2).filter(|_| two_threads) {
         Some(split) => lex_split(input, target, split),
-        None => {
-            let mut lexer = Lexer::new(input, target, 0);
-            lexer.run(input.len());
-            (lexer.tokens, lexer.lex_errors)
-        }
+        None => one_pass(input, target),
     }
+}
+
+/// Lexes `input` in one pass.
+fn one_pass(input: &[u8], target: Target) -> (Tokens, bool) {
+    let mut lexer = Lexer::new(input, target, 0);
+    lexer.run(input.len());
+    (lexer.tokens, lexer.lex_errors)
 }
 
 /// From this many bytes on, the input is lexed in two halves at once.
@@ -444,26 +447,22 @@ fn line_start_after(input: &[u8], from: usize) -> Option<usize> {
 /// token runs across `split` (a multi-line string or comment), the first
 /// half's pass goes on to the end instead.
 fn lex_split(input: &[u8], target: Target, split: usize) -> (Tokens, bool) {
-    let (mut first, second) = std::thread::scope(|scope| {
-        let second = std::thread::Builder::new().spawn_scoped(scope, || {
-            let mut lexer = Lexer::new(input, target, split);
-            lexer.run(input.len());
-            (lexer.tokens, lexer.lex_errors)
-        });
-        let mut first = Lexer::new(input, target, 0);
-        first.run(split);
-        match second.map(|second| second.join()) {
-            Ok(Ok(second)) => (first, Some(second)),
-            // The system refused another thread: one pass.
-            Err(_) => (first, None),
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+    let halves = [(0, split), (split, input.len())].map(|(start, end)| {
+        move || {
+            let mut lexer = Lexer::new(input, target, start);
+            lexer.run(end);
+            lexer
         }
     });
-    let joinable = first.pos == split && !first.in_string && !first.in_dq;
-    if let Some(second) = second.filter(|_| joinable) {
-        let (tokens, lex_errors) = second;
-        first.tokens.append(tokens);
-        (first.tokens, first.lex_errors || lex_errors)
+    let mut halves = crate::threads::side_by_side(Vec::from(halves)).into_iter();
+    let (mut first, second) = match (halves.next(), halves.next()) {
+        (Some(first), Some(second)) => (first, second),
+        // side_by_side gives every result: not reached.
+        _ => return one_pass(input, target),
+    };
+    if first.pos == split && !first.in_string && !first.in_dq {
+        first.tokens.append(second.tokens);
+        (first.tokens, first.lex_errors || second.lex_errors)
     } else {
         first.run(input.len());
         (first.tokens, first.lex_errors)
@@ -1029,13 +1028,6 @@ pub fn decode_escapes_into(text: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// One pass over the whole input.
-    fn one_pass(input: &[u8], target: Target) -> (Tokens, bool) {
-        let mut lexer = Lexer::new(input, target, 0);
-        lexer.run(input.len());
-        (lexer.tokens, lexer.lex_errors)
-    }
 
     /// Lexing in two halves gives the tokens of one pass, at every line
     /// start: in the middle of multi-line strings, comments, variables,

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod source;
 pub mod syntax;
 pub mod target;
+pub mod threads;
 
 pub use model::{
     Config, DiskLoader, FileLoader, IncludeDirective, Jail, MainFile, NoFiles, Param, Value,

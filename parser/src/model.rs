@@ -261,14 +261,6 @@ impl Config {
             } = builder;
             includes.extend(root_includes);
             sources = read;
-            let threads = threads.unwrap_or_else(|| {
-                assembly_threads(
-                    records
-                        .iter()
-                        .filter(|r| !is_wildcard_name(&r.name))
-                        .count(),
-                )
-            });
             jails.extend(assemble(records, &sources, target, threads, &mut found));
             diagnostics.extend(found);
             fatal |= root_fatal;
@@ -1526,7 +1518,8 @@ struct Shared<'s> {
     wild_statements: usize,
 }
 
-/// Builds the jails of `records` (stage 2), on up to `threads` threads.
+/// Builds the jails of `records` (stage 2), on `threads` threads (by
+/// default, as many as [`assembly_threads`] gives).
 /// Each jail's assembly depends only on its own record and the wildcard
 /// records, so the jail records are cut into runs of consecutive jails,
 /// one per thread; the jails and diagnostics come out in record order
@@ -1535,7 +1528,7 @@ fn assemble(
     records: Vec<Record>,
     sources: &Sources,
     target: Target,
-    threads: usize,
+    threads: Option<usize>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Jail> {
     let reserved = ReservedNames::new(target);
@@ -1561,40 +1554,20 @@ fn assemble(
         wild,
     };
     let jails = records.len() - shared.wild.len();
+    let threads = threads.unwrap_or_else(|| assembly_threads(jails));
     if threads <= 1 || jails < 2 {
         return assemble_run(&shared, records, 0, diagnostics);
     }
-    // Each run in a slot its thread takes it from; a run the system
-    // refuses a thread for is taken and assembled here instead.
-    let runs: Vec<RunSlot> = (jail_runs(records, jails.div_ceil(threads)).into_iter())
-        .map(|run| std::sync::Mutex::new(Some(run)))
-        .collect();
-    let assemble_slot = |slot: &RunSlot| {
-        let run = slot
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        run.map(|(seq, run)| {
-            let mut found = Vec::new();
-            (assemble_run(&shared, run, seq, &mut found), found)
+    let jobs: Vec<_> = (jail_runs(records, jails.div_ceil(threads)).into_iter())
+        .map(|(seq, run)| {
+            let shared = &shared;
+            move || {
+                let mut found = Vec::new();
+                (assemble_run(shared, run, seq, &mut found), found)
+            }
         })
-    };
-    let results: Vec<(Vec<Jail>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (runs.iter().skip(1))
-            .map(|slot| std::thread::Builder::new().spawn_scoped(scope, || assemble_slot(slot)))
-            .collect();
-        let mut results = Vec::with_capacity(runs.len());
-        results.extend(runs.first().and_then(assemble_slot));
-        for (slot, helper) in runs.iter().skip(1).zip(helpers) {
-            let result = match helper.map(|spawned| spawned.join()) {
-                Ok(Ok(result)) => result,
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(_) => assemble_slot(slot),
-            };
-            results.extend(result);
-        }
-        results
-    });
+        .collect();
+    let results = crate::threads::side_by_side(jobs);
     let mut out = Vec::with_capacity(jails);
     for (run_jails, found) in results {
         out.extend(run_jails);
@@ -1602,10 +1575,6 @@ fn assemble(
     }
     out
 }
-
-/// A run of records (with its first position) waiting for the thread that
-/// assembles it.
-type RunSlot = std::sync::Mutex<Option<(usize, Vec<Record>)>>;
 
 /// Cuts `records` into runs of consecutive records holding `per_run`
 /// jails each (wildcard records go with the run they fall in), each with
