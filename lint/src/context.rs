@@ -2,6 +2,7 @@
 //! several rules (computed once).
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -324,8 +325,55 @@ impl Nets {
 /// How many jails one [`Hooks`] covers.
 pub(crate) const JAIL_BATCH: usize = 256;
 
-/// [`Context::hooks`]: the hook commands and network pictures of a batch
-/// of [`JAIL_BATCH`] jails.
+/// The jails of one batch of 256 (see [`Context::batches`]),
+/// with their hook commands and network pictures, built when a rule first
+/// asks for them and dropped with the batch: a pass over every jail then
+/// reuses the same memory for each batch, and the batch stays in the
+/// processor's cache while the rules read it.
+pub struct Batch<'b, 'a> {
+    jails: &'b [JailRef<'a>],
+    hooks: OnceCell<Hooks<'a>>,
+}
+
+impl<'b, 'a> Batch<'b, 'a> {
+    /// A batch of `jails` (consecutive jails of a [`Context`]).
+    fn new(jails: &'b [JailRef<'a>]) -> Self {
+        Batch {
+            jails,
+            hooks: OnceCell::new(),
+        }
+    }
+
+    /// The jails of the batch.
+    pub fn jails(&self) -> &'b [JailRef<'a>] {
+        self.jails
+    }
+
+    fn hooks(&self) -> &Hooks<'a> {
+        self.hooks.get_or_init(|| Hooks::build(self.jails))
+    }
+
+    /// The network picture of `jail`, a jail of the batch.
+    pub fn net(&self, jail: &JailRef<'_>) -> JailNet<'_> {
+        let hooks = self.hooks();
+        hooks.nets.get(jail.index - hooks.first)
+    }
+
+    /// The values of the hook parameters (`exec.*`, `command`) of `jail`,
+    /// a jail of the batch, in order, with their simple commands as
+    /// [`simple_commands`](crate::commands::simple_commands) splits them.
+    /// Every hook value is split once (a value the jails inherit from the
+    /// global section or a wildcard block once per batch).
+    pub fn hook_values<'h>(
+        &'h self,
+        jail: &JailRef<'a>,
+    ) -> impl Iterator<Item = HookValue<'h, 'a>> + 'h {
+        let hooks = self.hooks();
+        (hooks.commands).hook_values(jail.index - hooks.first, jail.jail)
+    }
+}
+
+/// [`Batch::hooks`]: the hook commands and network pictures of a batch.
 struct Hooks<'a> {
     /// The position of the batch's first jail in [`Context::jails`].
     first: usize,
@@ -334,11 +382,11 @@ struct Hooks<'a> {
 }
 
 impl<'a> Hooks<'a> {
-    /// Splits the commands of the hook values of `jails` (the jails from
-    /// position `first` on) and builds their network pictures, jail by
-    /// jail: while a jail's values and commands are still in the
-    /// processor's cache.
-    fn build(first: usize, jails: &[JailRef<'a>]) -> Self {
+    /// Splits the commands of the hook values of `jails` and builds their
+    /// network pictures, jail by jail: while a jail's values and commands
+    /// are still in the processor's cache.
+    fn build(jails: &[JailRef<'a>]) -> Self {
+        let first = jails.first().map_or(0, |jail| jail.index);
         let (hook_values, hook_bytes) = (jails.iter())
             .flat_map(|jail| &jail.jail.params)
             .filter(|param| hook(&param.name).is_some())
@@ -441,7 +489,7 @@ impl<'a> CommandCache<'a> {
 }
 
 /// A value of one of a jail's hook parameters, with its commands (see
-/// [`Context::hook_values`]).
+/// [`Batch::hook_values`]).
 #[derive(Clone, Copy, Debug)]
 pub struct HookValue<'c, 'a> {
     /// The hook parameter (`exec.prestart`, …).
@@ -564,10 +612,6 @@ pub struct Context<'a> {
     /// The FreeBSD release followed.
     pub target: Target,
     jails: Vec<JailRef<'a>>,
-    /// Built batch by batch, when a rule first asks for a jail of the
-    /// batch: the rules that look at one jail at a time then read a
-    /// batch's commands and network pictures right after they are built.
-    hooks: Vec<OnceLock<Hooks<'a>>>,
     known_params: OnceLock<FastMap<&'a [u8], KnownParam>>,
     block_merges: OnceLock<Vec<Merge>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
@@ -594,9 +638,6 @@ impl<'a> Context<'a> {
             facts,
             target: config.target,
             jails,
-            hooks: (0..config.jails.len().div_ceil(JAIL_BATCH))
-                .map(|_| OnceLock::new())
-                .collect(),
             known_params: OnceLock::new(),
             block_merges: OnceLock::new(),
             statements: OnceLock::new(),
@@ -611,35 +652,11 @@ impl<'a> Context<'a> {
         &self.jails
     }
 
-    /// The network picture of a jail.
-    pub fn net(&self, jail: &JailRef<'_>) -> JailNet<'_> {
-        let hooks = self.hooks(jail.index);
-        hooks.nets.get(jail.index - hooks.first)
-    }
-
-    /// The hook commands and network pictures of the batch of the jail at
-    /// position `index`.
-    fn hooks(&self, index: usize) -> &Hooks<'a> {
-        let batch = index / JAIL_BATCH;
-        self.hooks[batch].get_or_init(|| {
-            let first = batch * JAIL_BATCH;
-            let end = (first + JAIL_BATCH).min(self.jails.len());
-            Hooks::build(first, &self.jails[first..end])
-        })
-    }
-
-    /// The values of a jail's hook parameters (`exec.*`, `command`), in
-    /// order, with their simple commands as
-    /// [`simple_commands`](crate::commands::simple_commands) splits them.
-    /// Every hook value is split once per lint run (a value the jails
-    /// inherit from the global section or a wildcard block once per batch
-    /// of jails).
-    pub fn hook_values<'c>(
-        &'c self,
-        jail: &JailRef<'_>,
-    ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
-        let hooks = self.hooks(jail.index);
-        (hooks.commands).hook_values(jail.index - hooks.first, self.jails[jail.index].jail)
+    /// The jails in batches of 256, in order, each with its
+    /// hook commands and network pictures (built on first use, freed with
+    /// the batch).
+    pub fn batches(&self) -> impl Iterator<Item = Batch<'_, 'a>> {
+        self.jails.chunks(JAIL_BATCH).map(Batch::new)
     }
 
     /// jail(8)'s merging of the statements of each block, and of each

@@ -135,26 +135,28 @@ fn duplicate_addresses(hosts: &[Host], findings: &mut Vec<FleetFinding>) {
     let mut by_address: BTreeMap<IpAddr, Vec<Use>> = BTreeMap::new();
     for (index, host) in hosts.iter().enumerate() {
         let context = Context::new(&host.config, &host.facts);
-        for jail in context.jails() {
-            for address in context.net(jail).addresses {
-                let addr = canonical(address.addr);
-                let host_local = addr.is_loopback()
-                    || is_link_local(addr)
-                    || address
-                        .interface
-                        .as_deref()
-                        .is_some_and(|i| i.starts_with("lo"));
-                if host_local {
-                    continue;
-                }
-                let uses = by_address.entry(addr).or_default();
-                // Several jails of one host sharing it are JC034's business.
-                if !uses.iter().any(|u| u.host == index) {
-                    uses.push(Use {
-                        host: index,
-                        jail: jail.name().into_owned(),
-                        span: address.span.clone(),
-                    });
+        for batch in context.batches() {
+            for jail in batch.jails() {
+                for address in batch.net(jail).addresses {
+                    let addr = canonical(address.addr);
+                    let host_local = addr.is_loopback()
+                        || is_link_local(addr)
+                        || address
+                            .interface
+                            .as_deref()
+                            .is_some_and(|i| i.starts_with("lo"));
+                    if host_local {
+                        continue;
+                    }
+                    let uses = by_address.entry(addr).or_default();
+                    // Several jails of one host sharing it are JC034's business.
+                    if !uses.iter().any(|u| u.host == index) {
+                        uses.push(Use {
+                            host: index,
+                            jail: jail.name().into_owned(),
+                            span: address.span.clone(),
+                        });
+                    }
                 }
             }
         }

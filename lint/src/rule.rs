@@ -3,7 +3,7 @@
 use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::source::Span;
 
-use crate::context::{ByPlace, Context, JailRef, Place};
+use crate::context::{Batch, ByPlace, Context, JailRef, Place};
 
 /// The group a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -67,17 +67,35 @@ pub type StartJailCheck = for<'c, 'a> fn(&'c Context<'a>) -> Box<dyn JailCheck<'
 /// then finishes (findings about one jail can be reported as it is
 /// visited, findings that group jails once all are seen).
 pub trait JailCheck<'c, 'a> {
-    /// Looks at the next jail.
-    fn visit(&mut self, jail: &'c JailRef<'a>, report: &mut Report<'_>);
+    /// Looks at the next jail, one of `batch`'s jails (whose hook commands
+    /// and network pictures last as long as the batch: what the check
+    /// keeps of them, it copies).
+    fn visit(&mut self, jail: &'c JailRef<'a>, batch: &Batch<'_, 'a>, report: &mut Report<'_>);
     /// Called once every jail has been visited.
     fn finish(self: Box<Self>, report: &mut Report<'_>);
 }
 
 /// A [`JailCheck`] from a state and two functions: `visit` looks at each
 /// jail, `finish` at the final state.
-pub fn jail_check<'c, 'a, S: 'c>(
+pub fn jail_check<'c, 'a: 'c, S: 'c>(
     state: S,
-    visit: impl FnMut(&mut S, &'c JailRef<'a>, &mut Report<'_>) + 'c,
+    mut visit: impl FnMut(&mut S, &'c JailRef<'a>, &mut Report<'_>) + 'c,
+    finish: impl FnOnce(S, &mut Report<'_>) + 'c,
+) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    batch_check(
+        state,
+        move |state: &mut S, jail: &'c JailRef<'a>, _: &Batch<'_, 'a>, report: &mut Report<'_>| {
+            visit(state, jail, report)
+        },
+        finish,
+    )
+}
+
+/// [`jail_check`] for a rule that reads the jails' hook commands or
+/// network pictures: `visit` gets the jail's [`Batch`] too.
+pub fn batch_check<'c, 'a, S: 'c>(
+    state: S,
+    visit: impl FnMut(&mut S, &'c JailRef<'a>, &Batch<'_, 'a>, &mut Report<'_>) + 'c,
     finish: impl FnOnce(S, &mut Report<'_>) + 'c,
 ) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     Box::new(ByFunctions {
@@ -92,11 +110,23 @@ pub fn jail_check<'c, 'a, S: 'c>(
 /// has been visited (a statement many jails inherit is reported once).
 pub fn place_check<'c, 'a: 'c, T: 'c>(
     mut visit: impl FnMut(&mut ByPlace<T>, &'c JailRef<'a>) + 'c,
+    report_place: impl FnMut(Place<T>, &mut Report<'_>) + 'c,
+) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    batch_place_check(
+        move |found: &mut ByPlace<T>, jail: &'c JailRef<'a>, _: &Batch<'_, 'a>| visit(found, jail),
+        report_place,
+    )
+}
+
+/// [`place_check`] for a rule that reads the jails' hook commands or
+/// network pictures: `visit` gets the jail's [`Batch`] too.
+pub fn batch_place_check<'c, 'a: 'c, T: 'c>(
+    mut visit: impl FnMut(&mut ByPlace<T>, &'c JailRef<'a>, &Batch<'_, 'a>) + 'c,
     mut report_place: impl FnMut(Place<T>, &mut Report<'_>) + 'c,
 ) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    jail_check(
+    batch_check(
         ByPlace::default(),
-        move |found, jail, _| visit(found, jail),
+        move |found, jail, batch, _| visit(found, jail, batch),
         move |found, report| {
             for place in found.into_places() {
                 report_place(place, report);
@@ -105,7 +135,7 @@ pub fn place_check<'c, 'a: 'c, T: 'c>(
     )
 }
 
-/// See [`jail_check`].
+/// See [`batch_check`].
 struct ByFunctions<S, V, F> {
     state: S,
     visit: V,
@@ -114,11 +144,11 @@ struct ByFunctions<S, V, F> {
 
 impl<'c, 'a, S, V, F> JailCheck<'c, 'a> for ByFunctions<S, V, F>
 where
-    V: FnMut(&mut S, &'c JailRef<'a>, &mut Report<'_>),
+    V: FnMut(&mut S, &'c JailRef<'a>, &Batch<'_, 'a>, &mut Report<'_>),
     F: FnOnce(S, &mut Report<'_>),
 {
-    fn visit(&mut self, jail: &'c JailRef<'a>, report: &mut Report<'_>) {
-        (self.visit)(&mut self.state, jail, report);
+    fn visit(&mut self, jail: &'c JailRef<'a>, batch: &Batch<'_, 'a>, report: &mut Report<'_>) {
+        (self.visit)(&mut self.state, jail, batch, report);
     }
 
     fn finish(self: Box<Self>, report: &mut Report<'_>) {

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jailconf_parser::diag::Diagnostic;
 use jailconf_parser::Config;
 
-use crate::context::{Context, JAIL_BATCH};
+use crate::context::Context;
 use crate::rule::{Check, CheckConfig, Report, Rule, StartJailCheck};
 use crate::suppress::{self, Suppression};
 
@@ -71,9 +71,11 @@ const ANALYSES: &[Analysis] = &[
 ];
 
 /// The jail rules that read the hook commands and network pictures
-/// ([`Context::net`], [`Context::hook_values`]). These are built a batch
-/// of jails at a time by the first rule to ask, so they all go into one
-/// sweep: a sweep on another worker would wait for each batch.
+/// ([`Batch::net`](crate::context::Batch::net),
+/// [`Batch::hook_values`](crate::context::Batch::hook_values)). A sweep
+/// builds these for each batch of jails when a rule first asks and drops
+/// them with the batch, so they all go into one sweep: a sweep on another
+/// worker would build them again.
 const HOOK_READERS: &[&str] = &[
     "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC056", "JC058",
 ];
@@ -185,11 +187,11 @@ fn run_sweep(
         .collect();
     // A batch is few enough jails that its jails, values and commands stay
     // in the processor's cache while every rule of the sweep reads them.
-    for batch in context.jails().chunks(JAIL_BATCH) {
+    for batch in context.batches() {
         for (index, check, findings) in &mut checks {
             let mut report = Report::new(rules[*index], findings);
-            for jail in batch {
-                check.visit(jail, &mut report);
+            for jail in batch.jails() {
+                check.visit(jail, &batch, &mut report);
             }
         }
     }

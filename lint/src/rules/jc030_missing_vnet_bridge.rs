@@ -7,7 +7,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::commands::{NetAction, Side};
 use crate::context::Context;
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::rule::{batch_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -53,10 +53,10 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Bridges the configuration creates itself.
     let created = Vec::new();
     let used: BTreeMap<String, Vec<(String, jailconf_parser::source::Span)>> = BTreeMap::new();
-    jail_check(
+    batch_check(
         (created, used),
-        move |(created, used), jail, _| {
-            for action in context.net(jail).actions {
+        move |(created, used), jail, batch, _| {
+            for action in batch.net(jail).actions {
                 match (&action.action, action.side) {
                     (NetAction::Create(name), Side::Host) => created.push(name.clone()),
                     (NetAction::AddMember { bridge, .. }, Side::Host) => used

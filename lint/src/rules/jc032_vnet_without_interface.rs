@@ -4,8 +4,8 @@
 use jailconf_parser::diag::Severity;
 
 use crate::commands::{epair_base, runs_opaque, NetAction, Side};
-use crate::context::{Context, JailRef};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::{Batch, Context, JailRef};
+use crate::rule::{batch_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -50,16 +50,16 @@ meant to have no network can keep the finding suppressed with
 };
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    jail_check(
+    batch_check(
         (),
-        move |_, jail, report| {
+        move |_, jail, batch, report| {
             // The interface may be in the part jail(8) could not read.
             if context.config.fatal {
                 return;
             }
             if !jail.is_vnet()
-                || has_interface(context, jail)
-                || runs_opaque_host_commands(context, jail)
+                || has_interface(batch, jail)
+                || runs_opaque_host_commands(batch, jail)
             {
                 return;
             }
@@ -88,7 +88,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     .with_label("its own network stack, with only `lo0`"),
             };
             // An epair the hooks create but never hand in.
-            let created = context
+            let created = batch
                 .net(jail)
                 .actions
                 .iter()
@@ -115,11 +115,11 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
 }
 
 /// Whether something hands the jail an interface.
-fn has_interface(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
+fn has_interface(batch: &Batch<'_, '_>, jail: &JailRef<'_>) -> bool {
     jail.values("vnet.interface")
         .iter()
         .any(|v| !v.text.is_empty())
-        || context.net(jail).actions.iter().any(|a| {
+        || batch.net(jail).actions.iter().any(|a| {
             matches!(
                 (&a.action, a.side),
                 (NetAction::MoveToJail(_), Side::Host)
@@ -130,8 +130,8 @@ fn has_interface(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
 
 /// Whether a host-side hook runs a program whose effect on interfaces is
 /// unknown (a script or a jail manager's helper).
-fn runs_opaque_host_commands(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
-    context
+fn runs_opaque_host_commands<'a>(batch: &Batch<'_, 'a>, jail: &JailRef<'a>) -> bool {
+    batch
         .hook_values(jail)
         .any(|hook| hook.side == Side::Host && runs_opaque(hook.commands))
 }

@@ -7,8 +7,8 @@ use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use crate::commands::{program_name, NetAction};
-use crate::context::{Context, HookValue, JailRef};
-use crate::rule::{jail_check, Category, Check, JailCheck, Report, Rule};
+use crate::context::{Batch, Context, HookValue, JailRef};
+use crate::rule::{batch_check, Category, Check, JailCheck, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -79,14 +79,14 @@ struct Use {
     jail: String,
 }
 
-fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Every long name with its places, once per place (wildcard sections
     // apply to many jails).
     let by_name: BTreeMap<String, Vec<Use>> = BTreeMap::new();
-    jail_check(
+    batch_check(
         by_name,
-        move |by_name, jail, _| {
-            for found in names(context, jail) {
+        move |by_name, jail, batch, _| {
+            for found in names(batch, jail) {
                 if found.name.len() <= MAX {
                     continue;
                 }
@@ -205,7 +205,7 @@ fn is_literal(name: &str) -> bool {
 
 /// Every interface name longer than [`MAX`] the jail uses, with where
 /// (labels and kinds are only built for those).
-fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
+fn names<'a>(batch: &Batch<'_, 'a>, jail: &JailRef<'a>) -> Vec<Use> {
     let mut out = Vec::new();
     let mut push =
         |name: &str, span: Option<Span>, label: &dyn Fn() -> String, kind: &dyn Fn() -> Kind| {
@@ -256,7 +256,7 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
         value,
         commands,
         ..
-    } in context.hook_values(jail)
+    } in batch.hook_values(jail)
     {
         for words in commands.iter() {
             let program = program_name(&words[0]);
@@ -284,7 +284,7 @@ fn names(context: &Context<'_>, jail: &JailRef<'_>) -> Vec<Use> {
             }
         }
     }
-    for action in context.net(jail).actions {
+    for action in batch.net(jail).actions {
         let kind = || match &action.action {
             NetAction::Jib { name, .. } => Kind::Jib(name.clone()),
             NetAction::Jng { name, .. } => Kind::Jng(name.clone()),

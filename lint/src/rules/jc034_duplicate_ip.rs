@@ -5,9 +5,11 @@ use std::net::IpAddr;
 use jailconf_parser::diag::Severity;
 
 use crate::commands::NetAction;
-use crate::context::{AddressSource, Context, JailAddress, JailRef};
+use jailconf_parser::source::Span;
+
+use crate::context::{AddressSource, Context, JailNet};
 use crate::hash::FastSet;
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::rule::{batch_check, Category, Check, JailCheck, Rule};
 use crate::rules::and_list;
 use crate::shared_keys::{sort_by_second_use, KeyUses};
 
@@ -44,29 +46,52 @@ Give each jail its own address."#,
     check: Check::Jails(check),
 };
 
-/// The bridge a VNET jail's interfaces are attached to, if any.
-fn bridge_of(context: &Context<'_>, jail: &JailRef<'_>) -> Option<String> {
-    context
-        .net(jail)
-        .actions
-        .iter()
-        .find_map(|a| match &a.action {
-            NetAction::AddMember { bridge, .. } => Some(bridge.clone()),
-            _ => None,
-        })
+/// What the check keeps of an address a jail uses (the jail's network
+/// picture lasts only as long as its batch).
+struct AddressUse {
+    span: Span,
+    /// Set in `ip4.addr`/`ip6.addr` without an interface: nothing is
+    /// added to the host.
+    unbound: bool,
+    /// For an address a command sets: the bridge the jail's interfaces
+    /// are attached to (by its position in the bridge names), if any.
+    bridge: Option<Option<usize>>,
+}
+
+/// The bridge a VNET jail's interfaces are attached to, if any, by its
+/// position in `bridges` (where it is added when new).
+fn bridge_of(net: JailNet<'_>, bridges: &mut Vec<String>) -> Option<usize> {
+    let bridge = net.actions.iter().find_map(|a| match &a.action {
+        NetAction::AddMember { bridge, .. } => Some(bridge),
+        _ => None,
+    })?;
+    Some(match bridges.iter().position(|known| known == bridge) {
+        Some(known) => known,
+        None => {
+            bridges.push(bridge.clone());
+            bridges.len() - 1
+        }
+    })
 }
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let by_address: KeyUses<IpAddr, (usize, &JailAddress)> =
+    let by_address: KeyUses<IpAddr, (usize, AddressUse)> =
         KeyUses::with_capacity(context.jails().len());
-    jail_check(
-        by_address,
-        move |by_address, jail, _| {
-            for address in context.net(jail).addresses {
-                by_address.push(canonical(address.addr), (jail.index, address));
+    batch_check(
+        (by_address, Vec::new()),
+        move |(by_address, bridges), jail, batch, _| {
+            let net = batch.net(jail);
+            for address in net.addresses {
+                let command = address.source == AddressSource::Command;
+                let kept = AddressUse {
+                    span: address.span.clone(),
+                    unbound: !command && address.interface.is_none(),
+                    bridge: command.then(|| bridge_of(net, bridges)),
+                };
+                by_address.push(canonical(address.addr), (jail.index, kept));
             }
         },
-        move |by_address, report| {
+        move |(by_address, _), report| {
             // One jail listing its own address twice is not a conflict.
             let mut groups = by_address.shared(|&(jail, _)| jail);
             sort_by_second_use(&mut groups, |(_, address)| &address.span);
@@ -76,21 +101,16 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     .iter()
                     .map(|(j, _)| format!("`{}`", jails[*j].name()))
                     .collect();
-                let shared_on_purpose = uses
-                    .iter()
-                    .all(|(_, a)| a.source == AddressSource::Param && a.interface.is_none());
-                let bridges: Vec<Option<String>> = uses
-                    .iter()
-                    .filter(|(_, a)| a.source == AddressSource::Command)
-                    .map(|(j, _)| bridge_of(context, &jails[*j]))
-                    .collect();
+                let shared_on_purpose = uses.iter().all(|(_, a)| a.unbound);
+                let bridges: Vec<Option<usize>> =
+                    uses.iter().filter_map(|(_, a)| a.bridge).collect();
                 let separate_networks = bridges.len() == uses.len()
                     && bridges.iter().all(Option::is_some)
                     && bridges.windows(2).any(|w| w[0] != w[1]);
-                let (first_jail, first) = uses[0];
+                let (first_jail, first) = &uses[0];
                 // A statement every jail inherits is reported once.
                 let mut reported = FastSet::default();
-                for &(jail, address) in &uses[1..] {
+                for (jail, address) in &uses[1..] {
                     if !reported.insert(&address.span) {
                         continue;
                     }
@@ -102,10 +122,10 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                         finding.with_label(format!("{addr} in every one of these jails"))
                     } else {
                         finding
-                            .with_label(format!("{addr} in jail `{}`", jails[jail].name()))
+                            .with_label(format!("{addr} in jail `{}`", jails[*jail].name()))
                             .with_secondary(
                                 first.span.clone(),
-                                format!("{addr} in jail `{}`", jails[first_jail].name()),
+                                format!("{addr} in jail `{}`", jails[*first_jail].name()),
                             )
                     };
                     if shared_on_purpose {

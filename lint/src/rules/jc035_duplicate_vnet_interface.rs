@@ -9,7 +9,7 @@ use jailconf_parser::source::Span;
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::Context;
 use crate::hash::{FastMap, FastSet};
-use crate::rule::{jail_check, Category, Check, JailCheck, Report, Rule};
+use crate::rule::{batch_check, Category, Check, JailCheck, Report, Rule};
 use crate::rules::and_list;
 use crate::shared_keys::{sort_by_second_use, KeyUses};
 
@@ -51,25 +51,34 @@ type Uses<'c> = KeyUses<Cow<'c, str>, (usize, Span)>;
 fn record<'c>(uses: &mut Uses<'c>, name: Cow<'c, str>, jail: usize, span: Span) {
     let key = match name {
         Cow::Borrowed(name) => Cow::Borrowed(epair_base(name).unwrap_or(name)),
-        Cow::Owned(name) => Cow::Owned(epair_base(&name).unwrap_or(&name).to_string()),
+        Cow::Owned(mut name) => {
+            name.truncate(epair_base(&name).map_or(name.len(), str::len));
+            Cow::Owned(name)
+        }
     };
     uses.push(key, (jail, span));
 }
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     let uses = Uses::with_capacity(context.jails().len());
-    jail_check(
+    batch_check(
         uses,
-        move |uses, jail, _| {
+        move |uses, jail, batch, _| {
             for value in jail.values("vnet.interface") {
                 if let Some(span) = value.span.clone() {
                     record(uses, crate::context::lossy(&value.text), jail.index, span);
                 }
             }
-            for action in context.net(jail).actions {
+            for action in batch.net(jail).actions {
                 if let (NetAction::Create(name), Side::Host) = (&action.action, action.side) {
-                    if epair_base(name).is_some() {
-                        record(uses, Cow::Borrowed(name), jail.index, action.span.clone());
+                    // Kept past the batch: the name is copied.
+                    if let Some(pair) = epair_base(name) {
+                        record(
+                            uses,
+                            Cow::Owned(pair.to_string()),
+                            jail.index,
+                            action.span.clone(),
+                        );
                     }
                 }
             }

@@ -8,8 +8,8 @@ use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
 use crate::commands::{epair_base, program_name, runs_opaque, NetAction, Side};
-use crate::context::{Context, HookAction, JailRef};
-use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+use crate::context::{Batch, Context, HookAction, JailRef};
+use crate::rule::{batch_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -100,20 +100,19 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // The jails already listed at each place and key.
     let listed: crate::hash::FastSet<((u32, u32), String, std::borrow::Cow<'_, str>)> =
         crate::hash::FastSet::default();
-    let destroyed = Vec::new();
-    jail_check(
-        (found, listed, destroyed),
-        move |(found, listed, destroyed), jail, _| {
+    batch_check(
+        (found, listed),
+        move |(found, listed), jail, batch, _| {
             // The destroy may be in the part jail(8) could not read.
             if context.config.fatal {
                 return;
             }
-            if stops_with_script(context, jail) {
+            if stops_with_script(batch, jail) {
                 return;
             }
-            destroyed.clear();
-            destroyed_by(context, jail, destroyed);
-            for (key, action) in created(context, jail) {
+            let mut destroyed = Vec::new();
+            destroyed_by(batch, jail, &mut destroyed);
+            for (key, action) in created(batch, jail) {
                 if destroyed.iter().any(|d| key.same(d)) {
                     continue;
                 }
@@ -130,7 +129,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 }
             }
         },
-        move |(found, _, _), report| {
+        move |(found, _), report| {
             for (created, jails) in found.into_values() {
                 let names: Vec<String> = jails.iter().map(|j| format!("`{j}`")).collect();
                 let which = if names.len() == 1 { "jail" } else { "jails" };
@@ -156,16 +155,16 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
 }
 
 /// Whether a hook run at stop calls a script that may destroy things.
-fn stops_with_script(context: &Context<'_>, jail: &JailRef<'_>) -> bool {
-    context.hook_values(jail).any(|hook| {
+fn stops_with_script<'a>(batch: &Batch<'_, 'a>, jail: &JailRef<'a>) -> bool {
+    batch.hook_values(jail).any(|hook| {
         hook.side == Side::Host && AT_STOP.contains(&hook.hook) && runs_opaque(hook.commands)
     })
 }
 
 /// What the jail's hooks create before it starts, with what destroys it.
-fn created<'n>(context: &'n Context<'_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'n HookAction)> {
+fn created<'n>(batch: &'n Batch<'_, '_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'n HookAction)> {
     let mut out = Vec::new();
-    for action in context.net(jail).actions {
+    for action in batch.net(jail).actions {
         if action.side != Side::Host || !BEFORE_START.contains(&action.hook) {
             continue;
         }
@@ -227,15 +226,15 @@ fn guarded(jail: &JailRef<'_>, hook: &str, span: &Span) -> bool {
 
 /// Adds what the jail's stop hooks destroy to `out`, keyed as in
 /// [`created`].
-fn destroyed_by<'n>(context: &'n Context<'_>, jail: &JailRef<'_>, out: &mut Vec<Key<'n>>) {
-    for action in context.net(jail).actions {
+fn destroyed_by<'n, 'a>(batch: &'n Batch<'_, 'a>, jail: &JailRef<'a>, out: &mut Vec<Key<'n>>) {
+    for action in batch.net(jail).actions {
         if let NetAction::Destroy(name) = &action.action {
             if AT_STOP.contains(&action.hook) {
                 out.push(Key("", Cow::Borrowed(epair_base(name).unwrap_or(name))));
             }
         }
     }
-    for hook in context.hook_values(jail) {
+    for hook in batch.hook_values(jail) {
         if !AT_STOP.contains(&hook.hook) {
             continue;
         }

@@ -10,7 +10,7 @@ use jailconf_parser::diag::Severity;
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::{AddressSource, Context, JailAddress, JailNet};
 use crate::facts::HostFacts;
-use crate::rule::{jail_check, Category, Check, JailCheck, Report, Rule};
+use crate::rule::{batch_check, Category, Check, JailCheck, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -70,10 +70,10 @@ network its address belongs to."#,
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     let facts = context.facts;
-    jail_check(
+    batch_check(
         (),
-        move |_, jail, report| {
-            let net = context.net(jail);
+        move |_, jail, batch, report| {
+            let net = batch.net(jail);
             let name = jail.name();
             for address in net.addresses {
                 if is_link_local(address.addr) {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::commands::{program_name, split_commands, Commands, Side};
 use crate::context::{Context, HookValue};
-use crate::rule::{place_check, Category, Check, JailCheck, Rule};
+use crate::rule::{batch_place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -159,11 +159,11 @@ fn normalize(path: &str) -> String {
     out
 }
 
-fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the hook and the file relative to the jail's path; data: the
     // hook and the file.
-    place_check(
-        move |found, jail| {
+    batch_place_check(
+        move |found, jail, batch| {
             let Some(path) = jail.last_value("path") else {
                 return;
             };
@@ -178,7 +178,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 side,
                 value,
                 commands,
-            } in context.hook_values(jail)
+            } in batch.hook_values(jail)
             {
                 if side != Side::Host {
                     continue;

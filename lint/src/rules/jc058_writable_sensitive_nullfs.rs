@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::commands::{program_name, Commands, Side};
 use crate::context::{Context, HookValue};
-use crate::rule::{place_check, Category, Check, JailCheck, Rule};
+use crate::rule::{batch_place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -209,10 +209,10 @@ fn command_mounts_of(commands: Commands<'_, '_>) -> Vec<NullMount> {
     out
 }
 
-fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the host directory; data: where it is mounted and by what.
-    place_check(
-        move |found, jail| {
+    batch_place_check(
+        move |found, jail, batch| {
             // Only needed for a sensitive mount (rare).
             let root = std::cell::OnceCell::new();
             let root = || {
@@ -249,7 +249,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 side,
                 value,
                 commands,
-            } in context.hook_values(jail)
+            } in batch.hook_values(jail)
             {
                 if side != Side::Host {
                     continue;
