@@ -364,12 +364,9 @@ impl<'b, 'a> Batch<'b, 'a> {
     /// [`simple_commands`](crate::commands::simple_commands) splits them.
     /// Every hook value is split once (a value the jails inherit from the
     /// global section or a wildcard block once per batch).
-    pub fn hook_values<'h>(
-        &'h self,
-        jail: &JailRef<'a>,
-    ) -> impl Iterator<Item = HookValue<'h, 'a>> + 'h {
+    pub fn hook_values(&self, jail: &JailRef<'_>) -> impl Iterator<Item = HookValue<'_, 'a>> {
         let hooks = self.hooks();
-        (hooks.commands).hook_values(jail.index - hooks.first, jail.jail)
+        (hooks.commands).hook_values(jail.index - hooks.first)
     }
 }
 
@@ -397,8 +394,9 @@ impl<'a> Hooks<'a> {
         let mut commands = CommandCache {
             store: SimpleCommands::with_capacity(hook_bytes),
             in_order: Vec::with_capacity(hook_values),
-            jail_start: Vec::with_capacity(jails.len()),
+            jail_start: Vec::with_capacity(jails.len() + 1),
         };
+        commands.jail_start.push(0);
         let mut nets = Nets {
             starts: Vec::with_capacity(jails.len() + 1),
             ..Nets::default()
@@ -410,7 +408,7 @@ impl<'a> Hooks<'a> {
         let mut previous: Vec<(&[u8], std::ops::Range<usize>)> = Vec::new();
         for (local, jail) in jails.iter().enumerate() {
             commands.push_jail(jail.jail, &mut previous);
-            nets.push(jail, commands.hook_values(local, jail.jail));
+            nets.push(jail, commands.hook_values(local));
         }
         nets.finish();
         Hooks {
@@ -424,11 +422,20 @@ impl<'a> Hooks<'a> {
 /// The simple commands of every hook value, each distinct text split once.
 struct CommandCache<'a> {
     store: SimpleCommands<'a>,
-    /// The commands of every hook value of every jail, in order (jail,
-    /// parameter, value): read in that order, without a lookup.
-    in_order: Vec<std::ops::Range<usize>>,
-    /// Where each jail's hook values start in `in_order`.
+    /// Every hook value of every jail, in order (jail, parameter, value),
+    /// with its hook and the range of its commands in `store`: read in
+    /// that order, without looking at the other parameters again.
+    in_order: Vec<HookEntry<'a>>,
+    /// Where each jail's hook values start in `in_order`, then the end.
     jail_start: Vec<usize>,
+}
+
+/// One entry of [`CommandCache::in_order`].
+struct HookEntry<'a> {
+    hook: &'static str,
+    side: Side,
+    value: &'a Value,
+    commands: std::ops::Range<usize>,
 }
 
 impl<'a> CommandCache<'a> {
@@ -439,13 +446,16 @@ impl<'a> CommandCache<'a> {
         jail: &'a Jail,
         previous: &mut Vec<(&'a [u8], std::ops::Range<usize>)>,
     ) {
-        self.jail_start.push(self.in_order.len());
+        let first = self.in_order.len();
         let values = (jail.params.iter())
-            .filter(|param| hook(&param.name).is_some())
-            .flat_map(|param| &param.values);
-        for (position, value) in values.enumerate() {
+            .filter_map(|param| hook(&param.name).map(|(hook, side)| (param, hook, side)))
+            .flat_map(|(param, hook, side)| {
+                (param.values.iter()).map(move |value| (hook, side, value))
+            });
+        for (hook, side, value) in values {
+            let position = self.in_order.len() - first;
             let text = value.text.as_slice();
-            let range = match previous.get_mut(position) {
+            let commands = match previous.get_mut(position) {
                 Some((seen, range)) if *seen == text => range.clone(),
                 Some(slot) => {
                     *slot = (text, self.store.push_bytes(text));
@@ -456,35 +466,26 @@ impl<'a> CommandCache<'a> {
                     previous[position].1.clone()
                 }
             };
-            self.in_order.push(range);
+            self.in_order.push(HookEntry {
+                hook,
+                side,
+                value,
+                commands,
+            });
         }
+        self.jail_start.push(self.in_order.len());
     }
 
-    /// The hook values of `jail`, pushed at position `local`, with their
+    /// The hook values of the jail pushed at position `local`, with their
     /// commands.
-    fn hook_values<'c>(
-        &'c self,
-        local: usize,
-        jail: &'a Jail,
-    ) -> impl Iterator<Item = HookValue<'c, 'a>> + 'c {
-        let mut at = self.jail_start[local];
-        let params: &'a [Param] = &jail.params;
-        params
-            .iter()
-            .filter_map(|param| hook(&param.name).map(|(hook, side)| (param, hook, side)))
-            .flat_map(|(param, hook, side)| {
-                param.values.iter().map(move |value| (hook, side, value))
-            })
-            .map(move |(hook, side, value)| {
-                let range = self.in_order[at].clone();
-                at += 1;
-                HookValue {
-                    hook,
-                    side,
-                    value,
-                    commands: self.store.range(range),
-                }
-            })
+    fn hook_values(&self, local: usize) -> impl Iterator<Item = HookValue<'_, 'a>> {
+        let entries = &self.in_order[self.jail_start[local]..self.jail_start[local + 1]];
+        entries.iter().map(|entry| HookValue {
+            hook: entry.hook,
+            side: entry.side,
+            value: entry.value,
+            commands: self.store.range(entry.commands.clone()),
+        })
     }
 }
 
