@@ -851,14 +851,15 @@ fn collect_statements<'a>(
                     continue;
                 };
                 let name_range = tree.byte_range(name_node);
-                let (mut append, mut assign) = (false, false);
-                for t in tree.direct_tokens(node) {
-                    match tree.tokens().at(t as usize).kind {
-                        TokenKind::PlusEq => append = true,
-                        TokenKind::Eq => assign = true,
-                        _ => {}
-                    }
-                }
+                // The operator, if any, is the first token after the name
+                // that is not blank or a comment (anything else there is a
+                // syntax error, and the statement was left out above).
+                let end = tree.token_range(node).end;
+                let operator = (tree.token_range(name_node).end..end)
+                    .filter_map(|t| tree.tokens().kind(t))
+                    .find(|kind| kind.is_significant());
+                let append = operator == Some(TokenKind::PlusEq);
+                let assign = operator == Some(TokenKind::Eq);
                 let text = tree.token_text(first as u32);
                 out.push(StatementRef {
                     config,
