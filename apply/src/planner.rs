@@ -511,14 +511,14 @@ fn stale_interfaces(
         let destroyed: HashSet<String> = hook_actions(jail, &all_hooks)
             .into_iter()
             .filter_map(|action| match action {
-                NetAction::Destroy(name) => Some(name),
+                NetAction::Destroy(name) => Some(name.into_owned()),
                 _ => None,
             })
             .collect();
         for action in hook_actions(jail, &START_HOOKS) {
             let created = action.created_interfaces();
             let paired = matches!(&action, NetAction::Jib { .. })
-                || matches!(&action, NetAction::Create(name) if epair_base(name) == Some(name));
+                || matches!(&action, NetAction::Create(name) if epair_base(name) == Some(&**name));
             let groups: Vec<&[String]> = if paired {
                 created.chunks(2).collect()
             } else {
@@ -554,7 +554,7 @@ fn stale_interfaces(
 }
 
 /// The network actions of a jail's hooks among `hooks`.
-fn hook_actions(jail: &DesiredJail, hooks: &[&str]) -> Vec<NetAction> {
+fn hook_actions<'j>(jail: &'j DesiredJail, hooks: &[&str]) -> Vec<NetAction<'j>> {
     hooks
         .iter()
         .filter_map(|hook| jail.pseudo.get(*hook))

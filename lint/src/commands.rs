@@ -47,47 +47,48 @@ pub fn hook(param: &[u8]) -> Option<(&'static str, Side)> {
         .copied()
 }
 
-/// One recognised network action.
+/// One recognised network action. Its names borrow the command's words
+/// (which borrow the command text where they can).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NetAction {
+pub enum NetAction<'t> {
     /// `ifconfig IF create`: for `epairN` this creates `epairNa` and `epairNb`.
-    Create(String),
+    Create(Cow<'t, str>),
     /// `ifconfig IF destroy`.
-    Destroy(String),
+    Destroy(Cow<'t, str>),
     /// `ifconfig BRIDGE addm IF`.
     AddMember {
         /// The bridge.
-        bridge: String,
+        bridge: Cow<'t, str>,
         /// The interface added to it.
-        member: String,
+        member: Cow<'t, str>,
     },
     /// `ifconfig IF [inet|inet6] ADDR[/LEN] …`.
     Address {
         /// The interface.
-        interface: String,
+        interface: Cow<'t, str>,
         /// The address.
         addr: IpAddr,
         /// The prefix length, when given (`/24` or `netmask`).
         prefix: Option<u8>,
     },
     /// `ifconfig IF vnet JAIL`.
-    MoveToJail(String),
+    MoveToJail(Cow<'t, str>),
     /// `route add default GW` (`route add -inet6 default GW` too).
     DefaultRoute(IpAddr),
     /// `jib addm NAME IF…`: creates `e0a_NAME`/`e0b_NAME` on a bridge it
     /// creates for each IF.
     Jib {
         /// The jail-side name.
-        name: String,
+        name: Cow<'t, str>,
         /// The host interfaces bridged.
-        uplinks: Vec<String>,
+        uplinks: Vec<Cow<'t, str>>,
     },
     /// `jng bridge NAME IF…`: netgraph equivalent.
     Jng {
         /// The jail-side name.
-        name: String,
+        name: Cow<'t, str>,
         /// The host interfaces bridged.
-        uplinks: Vec<String>,
+        uplinks: Vec<Cow<'t, str>>,
     },
 }
 
@@ -475,7 +476,7 @@ fn netmask_prefix(mask: &str) -> Option<u8> {
 }
 
 /// The network actions of one command string.
-pub fn net_actions(command: &str) -> Vec<NetAction> {
+pub fn net_actions(command: &str) -> Vec<NetAction<'_>> {
     let mut actions = Vec::new();
     net_actions_of(split_commands(command).all(), &mut actions);
     actions
@@ -483,7 +484,7 @@ pub fn net_actions(command: &str) -> Vec<NetAction> {
 
 /// [`net_actions`] for a command string already split, appending to
 /// `actions`.
-pub fn net_actions_of(commands: Commands<'_, '_>, actions: &mut Vec<NetAction>) {
+pub fn net_actions_of<'t>(commands: Commands<'_, 't>, actions: &mut Vec<NetAction<'t>>) {
     for words in commands.iter() {
         let program = program_name(&words[0]);
         let args = &words[1..];
@@ -509,11 +510,15 @@ pub fn net_actions_of(commands: Commands<'_, '_>, actions: &mut Vec<NetAction>) 
                     rest = rest.get(skip..).unwrap_or(&[]);
                 }
                 if let (Some(verb), [name, uplinks @ ..]) = (args.first(), rest) {
-                    let name = name.to_string();
+                    let name = name.clone();
                     // jng's `=IF` clones IF's MAC address; the uplink is IF.
-                    let uplinks = uplinks
-                        .iter()
-                        .map(|u| u.trim_start_matches('=').to_string())
+                    let uplinks = (uplinks.iter())
+                        .map(|uplink| match uplink {
+                            Cow::Borrowed(uplink) => Cow::Borrowed(uplink.trim_start_matches('=')),
+                            Cow::Owned(uplink) => {
+                                Cow::Owned(uplink.trim_start_matches('=').to_string())
+                            }
+                        })
                         .collect();
                     match (program, verb.as_ref()) {
                         ("jib", "addm") => actions.push(NetAction::Jib { name, uplinks }),
@@ -527,7 +532,7 @@ pub fn net_actions_of(commands: Commands<'_, '_>, actions: &mut Vec<NetAction>) 
     }
 }
 
-fn ifconfig_actions(args: &[Cow<'_, str>], actions: &mut Vec<NetAction>) {
+fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>) {
     let Some((interface, rest)) = args.split_first() else {
         return;
     };
@@ -538,20 +543,20 @@ fn ifconfig_actions(args: &[Cow<'_, str>], actions: &mut Vec<NetAction>) {
     while i < rest.len() {
         let arg = |i: usize| rest.get(i).map(AsRef::as_ref);
         match rest[i].as_ref() {
-            "create" => actions.push(NetAction::Create(interface.to_string())),
-            "destroy" => actions.push(NetAction::Destroy(interface.to_string())),
+            "create" => actions.push(NetAction::Create(interface.clone())),
+            "destroy" => actions.push(NetAction::Destroy(interface.clone())),
             "addm" => {
                 if let Some(member) = rest.get(i + 1) {
                     actions.push(NetAction::AddMember {
-                        bridge: interface.to_string(),
-                        member: member.to_string(),
+                        bridge: interface.clone(),
+                        member: member.clone(),
                     });
                     i += 1;
                 }
             }
             "vnet" => {
                 if rest.get(i + 1).is_some() {
-                    actions.push(NetAction::MoveToJail(interface.to_string()));
+                    actions.push(NetAction::MoveToJail(interface.clone()));
                     i += 1;
                 }
             }
@@ -573,7 +578,7 @@ fn ifconfig_actions(args: &[Cow<'_, str>], actions: &mut Vec<NetAction>) {
                         }
                     }
                     actions.push(NetAction::Address {
-                        interface: interface.to_string(),
+                        interface: interface.clone(),
                         addr,
                         prefix,
                     });
@@ -594,7 +599,7 @@ pub fn epair_base(interface: &str) -> Option<&str> {
         .then(|| &interface[..5 + digits.len()])
 }
 
-impl NetAction {
+impl NetAction<'_> {
     /// Whether [`NetAction::created_interfaces`] names any interface (it
     /// is not empty), without building the names.
     pub fn creates_interfaces(&self) -> bool {
@@ -616,7 +621,7 @@ impl NetAction {
             NetAction::Create(name) if name.ends_with(|c: char| c.is_ascii_digit()) => {
                 match epair_base(name) {
                     Some(base) if base == name => vec![format!("{name}a"), format!("{name}b")],
-                    _ => vec![name.clone()],
+                    _ => vec![name.to_string()],
                 }
             }
             NetAction::Jib { name, uplinks } => (0..uplinks.len())

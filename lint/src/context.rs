@@ -182,14 +182,14 @@ pub enum AddressSource {
 
 /// An address a jail uses.
 #[derive(Clone, Debug)]
-pub struct JailAddress {
+pub struct JailAddress<'a> {
     /// The address.
     pub addr: IpAddr,
     /// Its prefix length, when written.
     pub prefix: Option<u8>,
     /// The interface it is set on (`IF|addr`, `interface`, or the
     /// `ifconfig` target), when known.
-    pub interface: Option<String>,
+    pub interface: Option<Cow<'a, str>>,
     /// The value it was written in.
     pub span: Span,
     /// Where it comes from.
@@ -198,9 +198,9 @@ pub struct JailAddress {
 
 /// A network action found in a hook, with where it is.
 #[derive(Clone, Debug)]
-pub struct HookAction {
+pub struct HookAction<'a> {
     /// What it does.
-    pub action: NetAction,
+    pub action: NetAction<'a>,
     /// The hook parameter (`exec.prestart`, …).
     pub hook: &'static str,
     /// Host or jail side.
@@ -211,27 +211,27 @@ pub struct HookAction {
 
 /// The network picture of one jail.
 #[derive(Clone, Copy, Debug)]
-pub struct JailNet<'n> {
+pub struct JailNet<'n, 'a> {
     /// Every recognised action in its hooks, in order.
-    pub actions: &'n [HookAction],
+    pub actions: &'n [HookAction<'a>],
     /// Addresses it uses.
-    pub addresses: &'n [JailAddress],
+    pub addresses: &'n [JailAddress<'a>],
 }
 
 /// The network pictures of every jail, side by side: a rule's pass over
 /// every jail reads two arrays in order rather than two small vectors per
 /// jail spread over the heap.
 #[derive(Debug, Default)]
-pub(crate) struct Nets {
-    actions: Vec<HookAction>,
-    addresses: Vec<JailAddress>,
+pub(crate) struct Nets<'a> {
+    actions: Vec<HookAction<'a>>,
+    addresses: Vec<JailAddress<'a>>,
     /// Where each jail's actions and addresses start, then their ends.
     starts: Vec<(usize, usize)>,
 }
 
-impl Nets {
+impl<'a> Nets<'a> {
     /// The picture of the jail at `index` among those pushed.
-    fn get(&self, index: usize) -> JailNet<'_> {
+    fn get(&self, index: usize) -> JailNet<'_, 'a> {
         let (actions, addresses) = self.starts[index];
         let (actions_end, addresses_end) = self.starts[index + 1];
         JailNet {
@@ -242,22 +242,21 @@ impl Nets {
 
     /// Adds the picture of the next jail, `jail`, whose hook values are
     /// `hook_values`.
-    fn push<'c, 'a: 'c>(
-        &mut self,
-        jail: &JailRef<'a>,
-        hook_values: impl Iterator<Item = HookValue<'c, 'a>>,
-    ) {
+    fn push<'c>(&mut self, jail: &JailRef<'a>, hook_values: impl Iterator<Item = HookValue<'c, 'a>>)
+    where
+        'a: 'c,
+    {
         self.starts.push((self.actions.len(), self.addresses.len()));
         let default_interface = jail
             .last_value("interface")
-            .map(|v| crate::context::lossy(&v.text).into_owned());
+            .map(|v| crate::context::lossy(&v.text));
         for (name, family_v6) in [("ip4.addr", false), ("ip6.addr", true)] {
             for value in jail.values(name) {
                 let text = crate::context::lossy(&value.text);
                 for element in text.split(',') {
                     let interface = element
                         .split_once('|')
-                        .map(|(i, _)| i.to_string())
+                        .map(|(i, _)| Cow::Owned(i.to_string()))
                         .or_else(|| default_interface.clone());
                     if let Some((addr, prefix)) = parse_address(element) {
                         if addr.is_ipv6() == family_v6 {
@@ -354,7 +353,7 @@ impl<'b, 'a> Batch<'b, 'a> {
     }
 
     /// The network picture of `jail`, a jail of the batch.
-    pub fn net(&self, jail: &JailRef<'_>) -> JailNet<'_> {
+    pub fn net(&self, jail: &JailRef<'_>) -> JailNet<'_, 'a> {
         let hooks = self.hooks();
         hooks.nets.get(jail.index - hooks.first)
     }
@@ -375,7 +374,7 @@ struct Hooks<'a> {
     /// The position of the batch's first jail in [`Context::jails`].
     first: usize,
     commands: CommandCache<'a>,
-    nets: Nets,
+    nets: Nets<'a>,
 }
 
 impl<'a> Hooks<'a> {

@@ -1,9 +1,11 @@
 //! JC030 `missing-vnet-bridge`: hooks add interfaces to a bridge that
 //! nothing creates.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use jailconf_parser::diag::Severity;
+use jailconf_parser::source::Span;
 
 use crate::commands::{NetAction, Side};
 use crate::context::Context;
@@ -51,8 +53,9 @@ ifconfig_bridge0="addm em0 up"
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Bridges the configuration creates itself.
-    let created = Vec::new();
-    let used: BTreeMap<String, Vec<(String, jailconf_parser::source::Span)>> = BTreeMap::new();
+    let created: Vec<Cow<'a, str>> = Vec::new();
+    // Each bridge with the jails (by position) that add to it, and where.
+    let used: BTreeMap<Cow<'a, str>, Vec<(usize, Span)>> = BTreeMap::new();
     batch_check(
         (created, used),
         move |(created, used), jail, batch, _| {
@@ -62,7 +65,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     (NetAction::AddMember { bridge, .. }, Side::Host) => used
                         .entry(bridge.clone())
                         .or_default()
-                        .push((jail.name().into_owned(), action.span.clone())),
+                        .push((jail.index, action.span.clone())),
                     _ => {}
                 }
             }
@@ -73,6 +76,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     continue;
                 }
                 let (jail, span) = &uses[0];
+                let jail = context.jails()[*jail].name();
                 let mut finding = report
                     .finding(
                         format!("bridge `{bridge}` does not exist: nothing creates it before jail `{jail}` adds to it"),
@@ -85,7 +89,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 let help = match &context.facts.rc_conf {
                     Some(rc) => {
                         let mut list = rc.conf.cloned_interfaces();
-                        list.push(bridge.clone());
+                        list.push(bridge.to_string());
                         format!(
                             "create it at boot: add `cloned_interfaces=\"{}\"` to {} (and `ifconfig_{bridge}=\"addm <uplink> up\"`)",
                             list.join(" "),

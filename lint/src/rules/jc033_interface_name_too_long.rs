@@ -286,8 +286,8 @@ fn names<'a>(batch: &Batch<'_, 'a>, jail: &JailRef<'a>) -> Vec<Use> {
     }
     for action in batch.net(jail).actions {
         let kind = || match &action.action {
-            NetAction::Jib { name, .. } => Kind::Jib(name.clone()),
-            NetAction::Jng { name, .. } => Kind::Jng(name.clone()),
+            NetAction::Jib { name, .. } => Kind::Jib(name.to_string()),
+            NetAction::Jng { name, .. } => Kind::Jng(name.to_string()),
             _ => unreachable!("only jib and jng actions get here"),
         };
         if !matches!(action.action, NetAction::Jib { .. } | NetAction::Jng { .. }) {

@@ -1,5 +1,6 @@
 //! JC034 `duplicate-ip`: two jails use the same address.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use jailconf_parser::diag::Severity;
@@ -60,7 +61,7 @@ struct AddressUse {
 
 /// The bridge a VNET jail's interfaces are attached to, if any, by its
 /// position in `bridges` (where it is added when new).
-fn bridge_of(net: JailNet<'_>, bridges: &mut Vec<String>) -> Option<usize> {
+fn bridge_of<'a>(net: JailNet<'_, 'a>, bridges: &mut Vec<Cow<'a, str>>) -> Option<usize> {
     let bridge = net.actions.iter().find_map(|a| match &a.action {
         NetAction::AddMember { bridge, .. } => Some(bridge),
         _ => None,

@@ -71,14 +71,8 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             }
             for action in batch.net(jail).actions {
                 if let (NetAction::Create(name), Side::Host) = (&action.action, action.side) {
-                    // Kept past the batch: the name is copied.
-                    if let Some(pair) = epair_base(name) {
-                        record(
-                            uses,
-                            Cow::Owned(pair.to_string()),
-                            jail.index,
-                            action.span.clone(),
-                        );
+                    if epair_base(name).is_some() {
+                        record(uses, name.clone(), jail.index, action.span.clone());
                     }
                 }
             }

@@ -162,7 +162,7 @@ fn stops_with_script<'a>(batch: &Batch<'_, 'a>, jail: &JailRef<'a>) -> bool {
 }
 
 /// What the jail's hooks create before it starts, with what destroys it.
-fn created<'n>(batch: &'n Batch<'_, '_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'n HookAction)> {
+fn created<'n>(batch: &'n Batch<'_, '_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'n HookAction<'n>)> {
     let mut out = Vec::new();
     for action in batch.net(jail).actions {
         if action.side != Side::Host || !BEFORE_START.contains(&action.hook) {
@@ -175,8 +175,8 @@ fn created<'n>(batch: &'n Batch<'_, '_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'
                 }
                 Key("", Cow::Borrowed(epair_base(name).unwrap_or(name)))
             }
-            NetAction::Jib { name, .. } => Key("jib:", Cow::Borrowed(name.as_str())),
-            NetAction::Jng { name, .. } => Key("jng:", Cow::Borrowed(name.as_str())),
+            NetAction::Jib { name, .. } => Key("jib:", Cow::Borrowed(name.as_ref())),
+            NetAction::Jng { name, .. } => Key("jng:", Cow::Borrowed(name.as_ref())),
             _ => continue,
         };
         out.push((key, action));

@@ -120,7 +120,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
 /// The host network an address is on, described, and its subnets.
 fn host_network(
     facts: &HostFacts,
-    net: JailNet<'_>,
+    net: JailNet<'_, '_>,
     address: &JailAddress,
 ) -> Option<(String, Vec<IpNet>)> {
     let interface = address.interface.as_deref()?;
@@ -139,7 +139,11 @@ fn host_network(
 /// For a VNET jail's interface, the host network at its other end: the
 /// bridge the epair's host end is added to (with the bridge's members),
 /// the uplink of jib or jng, or the address a hook sets on the host end.
-fn vnet_link(facts: &HostFacts, net: JailNet<'_>, interface: &str) -> Option<(String, Vec<IpNet>)> {
+fn vnet_link(
+    facts: &HostFacts,
+    net: JailNet<'_, '_>,
+    interface: &str,
+) -> Option<(String, Vec<IpNet>)> {
     let base = epair_base(interface);
     for action in net.actions {
         match (&action.action, action.side) {
@@ -193,7 +197,7 @@ fn vnet_link(facts: &HostFacts, net: JailNet<'_>, interface: &str) -> Option<(St
 }
 
 /// A VNET default route must point into the jail's own subnet.
-fn check_gateway(report: &mut Report<'_>, net: JailNet<'_>, jail: &str) {
+fn check_gateway(report: &mut Report<'_>, net: JailNet<'_, '_>, jail: &str) {
     for action in net.actions {
         let (NetAction::DefaultRoute(gateway), Side::Jail) = (&action.action, action.side) else {
             continue;
