@@ -491,12 +491,12 @@ pub fn net_actions_of<'t>(commands: Commands<'_, 't>, actions: &mut Vec<NetActio
         match program {
             "ifconfig" => ifconfig_actions(args, actions),
             "route" => {
-                let args: Vec<&str> = args
-                    .iter()
+                let mut args = (args.iter())
                     .map(AsRef::as_ref)
-                    .filter(|a: &&str| !a.starts_with('-'))
-                    .collect();
-                if let ["add", "default", gateway, ..] = args.as_slice() {
+                    .filter(|a: &&str| !a.starts_with('-'));
+                if let (Some("add"), Some("default"), Some(gateway)) =
+                    (args.next(), args.next(), args.next())
+                {
                     if let Ok(addr) = gateway.parse() {
                         actions.push(NetAction::DefaultRoute(addr));
                     }

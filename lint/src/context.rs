@@ -227,6 +227,8 @@ pub(crate) struct Nets<'a> {
     addresses: Vec<JailAddress<'a>>,
     /// Where each jail's actions and addresses start, then their ends.
     starts: Vec<(usize, usize)>,
+    /// The actions of the hook value being read (kept for its room).
+    value_actions: Vec<NetAction<'a>>,
 }
 
 impl<'a> Nets<'a> {
@@ -275,7 +277,7 @@ impl<'a> Nets<'a> {
                 }
             }
         }
-        let mut actions = Vec::new();
+        let mut actions = std::mem::take(&mut self.value_actions);
         for HookValue {
             hook,
             side,
@@ -313,6 +315,7 @@ impl<'a> Nets<'a> {
                 });
             }
         }
+        self.value_actions = actions;
     }
 
     /// Ends the pictures after the last jail's.

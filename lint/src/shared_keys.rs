@@ -108,7 +108,18 @@ impl<K: Hash + KeyBytes, T> KeyUses<K, T> {
                 + (hashes[start + 1..].iter())
                     .take_while(|&&(h, index)| h == hash && self.key(index) == self.key(first))
                     .count();
-            if end - start > 1 {
+            // Most keys used twice are used twice by one jail (an epair in
+            // `vnet.interface` and in the hook creating it): those are left
+            // before building the set of identities.
+            let identity_of = |index: u32| {
+                self.uses[index as usize]
+                    .as_ref()
+                    .map(|(_, value)| identity(value))
+            };
+            let first_identity = identity_of(first);
+            let several = (hashes[start + 1..end].iter())
+                .any(|&(_, index)| identity_of(index) != first_identity);
+            if several {
                 let mut seen = FastSet::default();
                 let mut values = Vec::with_capacity(end - start);
                 let mut shared_key = None;

@@ -110,10 +110,8 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             if stops_with_script(batch, jail) {
                 return;
             }
-            let mut destroyed = Vec::new();
-            destroyed_by(batch, jail, &mut destroyed);
             for (key, action) in created(batch, jail) {
-                if destroyed.iter().any(|d| key.same(d)) {
+                if destroyed_by(batch, jail).any(|d| key.same(&d)) {
                     continue;
                 }
                 let created = describe(&key, action);
@@ -162,26 +160,26 @@ fn stops_with_script<'a>(batch: &Batch<'_, 'a>, jail: &JailRef<'a>) -> bool {
 }
 
 /// What the jail's hooks create before it starts, with what destroys it.
-fn created<'n>(batch: &'n Batch<'_, '_>, jail: &JailRef<'_>) -> Vec<(Key<'n>, &'n HookAction<'n>)> {
-    let mut out = Vec::new();
-    for action in batch.net(jail).actions {
-        if action.side != Side::Host || !BEFORE_START.contains(&action.hook) {
-            continue;
-        }
+fn created<'n>(
+    batch: &'n Batch<'_, '_>,
+    jail: &'n JailRef<'_>,
+) -> impl Iterator<Item = (Key<'n>, &'n HookAction<'n>)> {
+    let before_start =
+        |action: &&HookAction<'_>| action.side == Side::Host && BEFORE_START.contains(&action.hook);
+    (batch.net(jail).actions.iter().filter(before_start)).filter_map(|action| {
         let key = match &action.action {
             NetAction::Create(name) if action.action.creates_interfaces() => {
                 if guarded(jail, action.hook, &action.span) {
-                    continue;
+                    return None;
                 }
                 Key("", Cow::Borrowed(epair_base(name).unwrap_or(name)))
             }
             NetAction::Jib { name, .. } => Key("jib:", Cow::Borrowed(name.as_ref())),
             NetAction::Jng { name, .. } => Key("jng:", Cow::Borrowed(name.as_ref())),
-            _ => continue,
+            _ => return None,
         };
-        out.push((key, action));
-    }
-    out
+        Some((key, action))
+    })
 }
 
 /// How a finding shows what `action` created.
@@ -224,30 +222,31 @@ fn guarded(jail: &JailRef<'_>, hook: &str, span: &Span) -> bool {
         .any(|v| v.text.windows(2).any(|w| w == b"||"))
 }
 
-/// Adds what the jail's stop hooks destroy to `out`, keyed as in
-/// [`created`].
-fn destroyed_by<'n, 'a>(batch: &'n Batch<'_, 'a>, jail: &JailRef<'a>, out: &mut Vec<Key<'n>>) {
-    for action in batch.net(jail).actions {
-        if let NetAction::Destroy(name) = &action.action {
-            if AT_STOP.contains(&action.hook) {
-                out.push(Key("", Cow::Borrowed(epair_base(name).unwrap_or(name))));
+/// What the jail's stop hooks destroy, keyed as in [`created`].
+fn destroyed_by<'n, 'a: 'n>(
+    batch: &'n Batch<'_, 'a>,
+    jail: &JailRef<'_>,
+) -> impl Iterator<Item = Key<'n>> + use<'n, 'a> {
+    let destroyed = (batch.net(jail).actions.iter())
+        .filter(|action| AT_STOP.contains(&action.hook))
+        .filter_map(|action| match &action.action {
+            NetAction::Destroy(name) => {
+                Some(Key("", Cow::Borrowed(epair_base(name).unwrap_or(name))))
             }
-        }
-    }
-    for hook in batch.hook_values(jail) {
-        if !AT_STOP.contains(&hook.hook) {
-            continue;
-        }
-        for words in hook.commands.iter() {
+            _ => None,
+        });
+    let helpers = (batch.hook_values(jail))
+        .filter(|hook| AT_STOP.contains(&hook.hook))
+        .flat_map(|hook| hook.commands.iter())
+        .filter_map(|words| {
             let program = program_name(&words[0]);
             let prefix = match (program, words.get(1).map(AsRef::as_ref)) {
                 ("jib", Some("destroy")) => "jib:",
                 ("jng", Some("shutdown")) => "jng:",
-                _ => continue,
+                _ => return None,
             };
-            if let Some(name) = words.get(2) {
-                out.push(Key(prefix, Cow::Borrowed(name.as_ref())));
-            }
-        }
-    }
+            let name = words.get(2)?;
+            Some(Key(prefix, Cow::Borrowed(name.as_ref())))
+        });
+    destroyed.chain(helpers)
 }

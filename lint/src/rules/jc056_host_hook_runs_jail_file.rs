@@ -67,11 +67,14 @@ fn is_assignment(word: &str) -> bool {
 /// the script given to a shell, a file sourced with `.` or `source`, and
 /// the program `chroot` runs (under its new root).
 fn executed_files(command: &str, depth: u8, out: &mut Vec<String>) {
-    executed_files_of(split_commands(command).all(), depth, out);
+    let mut found = Vec::new();
+    executed_files_of(split_commands(command).all(), depth, &mut found);
+    out.extend(found.into_iter().map(Cow::into_owned));
 }
 
-/// [`executed_files`] for a command string already split.
-fn executed_files_of(commands: Commands<'_, '_>, depth: u8, out: &mut Vec<String>) {
+/// [`executed_files`] for a command string already split (the names
+/// borrow its words where they can).
+fn executed_files_of<'t>(commands: Commands<'_, 't>, depth: u8, out: &mut Vec<Cow<'t, str>>) {
     for words in commands.iter() {
         let mut rest = words;
         while let Some(word) = rest.first() {
@@ -89,9 +92,9 @@ fn executed_files_of(commands: Commands<'_, '_>, depth: u8, out: &mut Vec<String
         let Some((program, args)) = rest.split_first() else {
             continue;
         };
-        out.push(program.to_string());
+        out.push(program.clone());
         match program_name(program) {
-            "." | "source" => out.extend(args.first().map(|a| a.to_string())),
+            "." | "source" => out.extend(args.first().cloned()),
             "chroot" => chroot_program(args, out),
             name if SHELLS.contains(&name) => shell_operand(args, depth, out),
             _ => {}
@@ -100,7 +103,7 @@ fn executed_files_of(commands: Commands<'_, '_>, depth: u8, out: &mut Vec<String
 }
 
 /// `sh [-options] [-o name] script` or `sh -c command`.
-fn shell_operand(args: &[Cow<'_, str>], depth: u8, out: &mut Vec<String>) {
+fn shell_operand<'t>(args: &[Cow<'t, str>], depth: u8, out: &mut Vec<Cow<'t, str>>) {
     let mut command_mode = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -117,17 +120,19 @@ fn shell_operand(args: &[Cow<'_, str>], depth: u8, out: &mut Vec<String>) {
     }
     match args.get(i) {
         Some(command) if command_mode && depth < MAX_DEPTH => {
-            executed_files(command, depth + 1, out);
+            let mut nested = Vec::new();
+            executed_files(command, depth + 1, &mut nested);
+            out.extend(nested.into_iter().map(Cow::Owned));
         }
         Some(_) if command_mode => {}
-        Some(script) => out.push(script.to_string()),
+        Some(script) => out.push(script.clone()),
         None => {}
     }
 }
 
 /// `chroot [-g group] [-G list] [-u user] [-n] newroot [command]`: the
 /// program runs from under `newroot` (`/bin/sh` by default).
-fn chroot_program(args: &[Cow<'_, str>], out: &mut Vec<String>) {
+fn chroot_program<'t>(args: &[Cow<'_, str>], out: &mut Vec<Cow<'t, str>>) {
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         match arg.as_ref() {
@@ -141,12 +146,19 @@ fn chroot_program(args: &[Cow<'_, str>], out: &mut Vec<String>) {
     };
     let program = args.get(i + 1).map_or("/bin/sh", AsRef::as_ref);
     if program.starts_with('/') {
-        out.push(format!("{}{program}", root.trim_end_matches('/')));
+        out.push(Cow::Owned(format!(
+            "{}{program}",
+            root.trim_end_matches('/')
+        )));
     }
 }
 
-/// Collapses repeated `/` and removes a trailing one.
-fn normalize(path: &str) -> String {
+/// Collapses repeated `/` and removes a trailing one (borrowing `path`
+/// when it has neither).
+fn normalize(path: &str) -> Cow<'_, str> {
+    if !path.contains("//") && (path.len() <= 1 || !path.ends_with('/')) {
+        return Cow::Borrowed(path);
+    }
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         if !(c == '/' && out.ends_with('/')) {
@@ -156,7 +168,7 @@ fn normalize(path: &str) -> String {
     while out.len() > 1 && out.ends_with('/') {
         out.pop();
     }
-    out
+    Cow::Owned(out)
 }
 
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
@@ -167,7 +179,8 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             let Some(path) = jail.last_value("path") else {
                 return;
             };
-            let root = normalize(&crate::context::lossy(&path.text));
+            let path = crate::context::lossy(&path.text);
+            let root = normalize(&path);
             // A jail rooted at `/` (or nowhere) shares the host's files anyway.
             if !root.starts_with('/') || root == "/" {
                 return;
@@ -194,7 +207,7 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     }
                     let file = normalize(&file);
                     let Some(inside) = file
-                        .strip_prefix(root.as_str())
+                        .strip_prefix(&*root)
                         .filter(|rest| rest.starts_with('/'))
                     else {
                         continue;
@@ -204,7 +217,7 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                         span.clone(),
                         key,
                         jail,
-                        (hook.to_string(), file.clone(), inside.to_string()),
+                        (hook.to_string(), file.to_string(), inside.to_string()),
                     );
                 }
             }
