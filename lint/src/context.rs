@@ -508,8 +508,6 @@ pub struct HookValue<'c, 'a> {
 /// One parameter statement in the source, with its place in the tree.
 #[derive(Clone, Debug)]
 pub struct StatementRef<'a> {
-    /// The configuration whose files hold it.
-    pub config: &'a Config,
     /// The file.
     pub file: FileId,
     /// The file's tree.
@@ -807,7 +805,7 @@ impl<'a> Context<'a> {
                 .sum();
             let mut out = Vec::with_capacity(count);
             for (file, source) in self.config.sources.iter() {
-                collect_statements(self.config, file, &source.parse, &mut out);
+                collect_statements(file, &source.parse, &mut out);
             }
             out
         })
@@ -818,7 +816,6 @@ impl<'a> Context<'a> {
 /// in are left out: their shape is a guess of the parser's recovery, and
 /// the error itself is reported (JC001).
 fn collect_statements<'a>(
-    config: &'a Config,
     file: FileId,
     parse: &'a jailconf_parser::Parse,
     out: &mut Vec<StatementRef<'a>>,
@@ -864,7 +861,6 @@ fn collect_statements<'a>(
                 let assign = operator == Some(TokenKind::Eq);
                 let text = tree.token_text(first as u32);
                 out.push(StatementRef {
-                    config,
                     file,
                     tree,
                     node,
