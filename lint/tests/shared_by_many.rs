@@ -1,10 +1,11 @@
 //! Values that every jail of a large host inherits from the global
 //! section: each duplicate check reports the shared statement once, with a
 //! shortened list of jails, instead of one finding (or one name) per jail
-//! for every other jail; and jails far apart in a large file are compared.
+//! for every other jail; and jails far apart in a large file are compared
+//! (in different batches of the rules that look at one jail at a time).
 
 use jailconf_lint::{lint, HostFacts, LintOptions};
-use jailconf_parser::diag::Diagnostic;
+use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::{Config, MainFile, NoFiles, Target};
 
 const JAILS: usize = 3_000;
@@ -82,4 +83,45 @@ fn jails_far_apart_are_compared() {
             "{code}: {message}"
         );
     }
+}
+
+#[test]
+fn bridges_of_jails_far_apart_are_compared() {
+    // The first and the last of many jails set one address in their
+    // `exec.start`; whether they are on one bridge decides how serious
+    // that is. The rule sees them in different batches, whose network
+    // pictures are gone when it reports.
+    let host = |bridge_of_last: &str| {
+        let jail = |jail: usize, bridge: &str, address: &str| {
+            format!(
+                "j{jail} {{ vnet; vnet.interface = \"epair{jail}b\"; persist; \
+                 exec.prestart = \"ifconfig epair{jail} create up\"; \
+                 exec.prestart += \"ifconfig {bridge} addm epair{jail}a up\"; \
+                 exec.start = \"ifconfig epair{jail}b inet {address}/24 up\"; }}\n"
+            )
+        };
+        let mut text = jail(0, "bridge0", "192.0.2.7");
+        for n in 1..JAILS - 1 {
+            let address = format!("10.{}.{}.{}", n / 65_536, n / 256 % 256, n % 256);
+            text.push_str(&jail(n, "bridge0", &address));
+        }
+        text.push_str(&jail(JAILS - 1, bridge_of_last, "192.0.2.7"));
+        duplicate_findings(text)
+    };
+    let duplicate_address = |findings: Vec<Diagnostic>| {
+        let found: Vec<_> = findings.into_iter().filter(|f| f.code == "JC034").collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found.into_iter().next().expect("one finding")
+    };
+    let same_bridge = duplicate_address(host("bridge0"));
+    assert_eq!(same_bridge.severity, Severity::Error);
+    let other_bridge = duplicate_address(host("bridge1"));
+    assert_eq!(other_bridge.severity, Severity::Warning);
+    assert!(
+        other_bridge
+            .help
+            .as_deref()
+            .is_some_and(|help| help.contains("different bridges")),
+        "{other_bridge:#?}"
+    );
 }
