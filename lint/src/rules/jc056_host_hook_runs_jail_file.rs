@@ -174,6 +174,8 @@ fn normalize(path: &str) -> Cow<'_, str> {
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Key: the hook and the file relative to the jail's path; data: the
     // hook and the file.
+    // The files a hook value executes (one list, emptied for each value).
+    let mut files = Vec::new();
     batch_place_check(
         move |found, jail, batch| {
             let Some(path) = jail.last_value("path") else {
@@ -185,7 +187,6 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             if !root.starts_with('/') || root == "/" {
                 return;
             }
-            let mut files = Vec::new();
             for HookValue {
                 hook,
                 side,
