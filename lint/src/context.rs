@@ -324,7 +324,7 @@ impl<'a> Nets<'a> {
     }
 }
 
-/// How many jails one [`Hooks`] covers.
+/// How many jails one [`Batch`] holds.
 pub(crate) const JAIL_BATCH: usize = 256;
 
 /// The jails of one batch of 256 (see [`Context::batches`]),
@@ -355,27 +355,37 @@ impl<'b, 'a> Batch<'b, 'a> {
         self.hooks.get_or_init(|| Hooks::build(self.jails))
     }
 
-    /// The network picture of `jail`, a jail of the batch.
+    /// The position of `jail`, a jail of the batch, in the batch.
+    fn local(&self, jail: &JailRef<'_>) -> usize {
+        let first = self.jails.first().map_or(0, |first| first.index);
+        let local = jail.index.wrapping_sub(first);
+        assert!(
+            local < self.jails.len(),
+            "jail {} is not in the batch",
+            jail.index
+        );
+        local
+    }
+
+    /// The network picture of `jail`, a jail of the batch (another jail
+    /// is a bug: it panics).
     pub fn net(&self, jail: &JailRef<'_>) -> JailNet<'_, 'a> {
-        let hooks = self.hooks();
-        hooks.nets.get(jail.index - hooks.first)
+        self.hooks().nets.get(self.local(jail))
     }
 
     /// The values of the hook parameters (`exec.*`, `command`) of `jail`,
-    /// a jail of the batch, in order, with their simple commands as
-    /// [`simple_commands`](crate::commands::simple_commands) splits them.
+    /// a jail of the batch (as for [`Batch::net`]), in order, with their
+    /// simple commands as [`simple_commands`](crate::commands::simple_commands)
+    /// splits them.
     /// Every hook value is split once (a value the jails inherit from the
     /// global section or a wildcard block once per batch).
     pub fn hook_values(&self, jail: &JailRef<'_>) -> impl Iterator<Item = HookValue<'_, 'a>> {
-        let hooks = self.hooks();
-        (hooks.commands).hook_values(jail.index - hooks.first)
+        self.hooks().commands.hook_values(self.local(jail))
     }
 }
 
 /// [`Batch::hooks`]: the hook commands and network pictures of a batch.
 struct Hooks<'a> {
-    /// The position of the batch's first jail in [`Context::jails`].
-    first: usize,
     commands: CommandCache<'a>,
     nets: Nets<'a>,
 }
@@ -385,7 +395,6 @@ impl<'a> Hooks<'a> {
     /// network pictures, jail by jail: while a jail's values and commands
     /// are still in the processor's cache.
     fn build(jails: &[JailRef<'a>]) -> Self {
-        let first = jails.first().map_or(0, |jail| jail.index);
         let (hook_values, hook_bytes) = (jails.iter())
             .flat_map(|jail| &jail.jail.params)
             .filter(|param| hook(&param.name).is_some())
@@ -413,11 +422,7 @@ impl<'a> Hooks<'a> {
             nets.push(jail, commands.hook_values(local));
         }
         nets.finish();
-        Hooks {
-            first,
-            commands,
-            nets,
-        }
+        Hooks { commands, nets }
     }
 }
 
