@@ -555,7 +555,7 @@ pub struct FilePlace {
 }
 
 /// The positions of the few tokens of a file that rules look at one by
-/// one, found in one pass over its tokens (see [`Context::tokens_of_note`]):
+/// one, found once per file (see [`Context::tokens_of_note`]):
 /// each rule reads its short list instead of every token of every file
 /// (on a large configuration, each pass over the tokens, or over tokens
 /// spread through the file, reads them from memory again).
@@ -573,11 +573,14 @@ pub struct TokensOfNote {
 
 impl TokensOfNote {
     fn new(tree: &SyntaxTree) -> Self {
-        let mut found = TokensOfNote::default();
+        let mut found = TokensOfNote {
+            suppressions: suppression_comments(tree),
+            ..TokensOfNote::default()
+        };
         let tokens = tree.tokens();
         let text = tree.text();
-        // By kind first: most tokens are none of these, and their ranges
-        // need not be read.
+        // By kind: most tokens are none of these, and their ranges need
+        // not be read (on a large file, each range read is a cache miss).
         for (index, kind) in tokens.kinds().enumerate() {
             let (list, noted) = match kind {
                 TokenKind::SingleQuoted => (
@@ -586,18 +589,11 @@ impl TokensOfNote {
                 ),
                 TokenKind::VarSimple => (
                     &mut found.joined_var_simple,
-                    tokens.get(index + 1).is_some_and(|next| {
-                        next.joined
-                            && matches!(
-                                next.kind,
-                                TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail
-                            )
-                    }),
-                ),
-                TokenKind::UnterminatedComment => continue,
-                kind if kind.is_comment() => (
-                    &mut found.suppressions,
-                    crate::suppress::has_marker(&text[tokens.at(index).range()]),
+                    tokens.is_joined(index + 1)
+                        && matches!(
+                            tokens.kind(index + 1),
+                            Some(TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail)
+                        ),
                 ),
                 _ => continue,
             };
@@ -607,6 +603,27 @@ impl TokensOfNote {
         }
         found
     }
+}
+
+/// The comments (but unterminated ones) of `tree` that hold the
+/// suppression marker, in order. The marker is looked for in the whole
+/// text at once, and only where it occurs is the token found: reading each
+/// comment instead would touch the text all over a large file.
+fn suppression_comments(tree: &SyntaxTree) -> Vec<u32> {
+    let tokens = tree.tokens();
+    let mut comments: Vec<u32> = Vec::new();
+    for at in memchr::memmem::find_iter(tree.text(), crate::suppress::MARKER) {
+        let index = tokens.partition_point(|token| (token.end as usize) <= at);
+        let Some(token) = tokens.get(index) else {
+            continue;
+        };
+        let is_comment = token.kind.is_comment() && token.kind != TokenKind::UnterminatedComment;
+        let holds_marker = at + crate::suppress::MARKER.len() <= token.end as usize;
+        if is_comment && holds_marker && comments.last() != Some(&(index as u32)) {
+            comments.push(index as u32);
+        }
+    }
+    comments
 }
 
 /// What every rule sees.
@@ -958,5 +975,30 @@ mod tests {
         assert_eq!(c_strtol(b" -3"), -3);
         assert_eq!(c_strtol(b"abc"), 0);
         assert_eq!(c_strtol(b""), 0);
+    }
+
+    #[test]
+    fn suppression_markers_count_only_in_whole_comments() {
+        let text = concat!(
+            "# jailconf: ignore[JC001]\n",
+            "a { path = \"# jailconf: ignore[JC002]\"; }\n",
+            "/* jailconf: ignore[JC003] */ // jailconf: ignore[JC004] jailconf: ignore[JC005]\n",
+            "b { host.hostname = x; } # jailconf: ignore[\n",
+            "/* jailconf: ignore[JC006]",
+        );
+        let tree = jailconf_parser::parser::parse_owned(text.as_bytes().to_vec(), Target::V15).tree;
+        let comments: Vec<String> = suppression_comments(&tree)
+            .into_iter()
+            .map(|index| lossy(tree.token_text(index)).into_owned())
+            .collect();
+        assert_eq!(
+            comments,
+            [
+                "# jailconf: ignore[JC001]",
+                "/* jailconf: ignore[JC003] */",
+                "// jailconf: ignore[JC004] jailconf: ignore[JC005]",
+                "# jailconf: ignore[",
+            ]
+        );
     }
 }

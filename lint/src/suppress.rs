@@ -23,16 +23,6 @@ pub struct Suppression {
 /// What starts a suppression in a comment.
 pub(crate) const MARKER: &str = "jailconf: ignore[";
 
-/// Whether a comment's text holds [`MARKER`] (most comments do not).
-pub(crate) fn has_marker(comment: &[u8]) -> bool {
-    let marker = MARKER.as_bytes();
-    // The first byte is compared alone: a call to compare the whole marker
-    // at every position would cost more than the rest of the pass.
-    comment
-        .windows(marker.len())
-        .any(|w| w[0] == marker[0] && w == marker)
-}
-
 /// The rule list of a suppression comment, if it is one.
 fn parse_comment(text: &str) -> Option<Vec<String>> {
     let start = text.find(MARKER)? + MARKER.len();

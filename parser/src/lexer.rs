@@ -294,6 +294,14 @@ impl Tokens {
         self.tags.get(index).copied().map(kind_of)
     }
 
+    /// Whether the token at `index` is joined to the one before it (no
+    /// trivia between them; `false` past the end). Reads only the token's
+    /// tag, not its range.
+    #[inline]
+    pub fn is_joined(&self, index: usize) -> bool {
+        self.tags.get(index).is_some_and(|&tag| tag & JOINED != 0)
+    }
+
     /// The kinds of the tokens in order: a pass that looks for a few kinds
     /// reads one byte a token, not the token's range.
     pub fn kinds(&self) -> impl ExactSizeIterator<Item = TokenKind> + '_ {
