@@ -30,8 +30,26 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 }
 
 /// A known parameter and whether its name was negated (see
-/// [`Context::known_param`]).
+/// [`KnownParams`]).
 pub type KnownParam = Option<(&'static params::Param, bool)>;
+
+/// The known parameters names refer to, as
+/// [`params::lookup_with_no_prefix`] finds them, each distinct name looked
+/// up once. A rule keeps its own while it reads the names it asks about:
+/// one table of every jail's names, built beforehand, would read them all
+/// again from memory.
+#[derive(Default)]
+pub struct KnownParams<'n> {
+    found: FastMap<&'n [u8], KnownParam>,
+}
+
+impl<'n> KnownParams<'n> {
+    /// The known parameter `name` refers to and whether it is negated
+    /// (`nopersist`).
+    pub fn get(&mut self, name: &'n [u8]) -> KnownParam {
+        *(self.found.entry(name)).or_insert_with(|| params::lookup_with_no_prefix(&lossy(name)))
+    }
+}
 
 /// One jail of one configuration.
 #[derive(Clone, Copy, Debug)]
@@ -635,7 +653,6 @@ pub struct Context<'a> {
     /// The FreeBSD release followed.
     pub target: Target,
     jails: Vec<JailRef<'a>>,
-    known_params: OnceLock<FastMap<&'a [u8], KnownParam>>,
     block_merges: OnceLock<Vec<Merge>>,
     statements: OnceLock<Vec<StatementRef<'a>>>,
     file_places: OnceLock<Vec<FilePlace>>,
@@ -661,7 +678,6 @@ impl<'a> Context<'a> {
             facts,
             target: config.target,
             jails,
-            known_params: OnceLock::new(),
             block_merges: OnceLock::new(),
             statements: OnceLock::new(),
             file_places: OnceLock::new(),
@@ -703,27 +719,6 @@ impl<'a> Context<'a> {
             );
             out
         })
-    }
-
-    /// The known parameter a name refers to and whether it is negated
-    /// (`nopersist`), as [`params::lookup_with_no_prefix`] finds it. The
-    /// parameter names of every jail are looked up once each.
-    pub fn known_param(&self, name: &[u8]) -> KnownParam {
-        let known = self.known_params.get_or_init(|| {
-            let mut known: FastMap<&'a [u8], KnownParam> = FastMap::default();
-            for jail in &self.jails {
-                for param in &jail.jail.params {
-                    known
-                        .entry(&param.name)
-                        .or_insert_with(|| params::lookup_with_no_prefix(&lossy(&param.name)));
-                }
-            }
-            known
-        });
-        match known.get(name) {
-            Some(found) => *found,
-            None => params::lookup_with_no_prefix(&lossy(name)),
-        }
     }
 
     /// Where a file was read from: its root and the block it is included

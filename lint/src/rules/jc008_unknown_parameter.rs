@@ -4,7 +4,7 @@
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::params;
 
-use crate::context::Context;
+use crate::context::{Context, KnownParams};
 use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
@@ -72,6 +72,7 @@ fn rename(name: &jailconf_parser::source::Span, to: String) -> Fix {
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    let mut known_params = KnownParams::default();
     for statement in context.statements() {
         if statement.is_var {
             continue;
@@ -79,7 +80,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         if matches!(&statement.name[..], b"name" | b"jid") {
             continue;
         }
-        let known = context.known_param(&statement.name);
+        let known = known_params.get(&statement.name);
         if known.is_some_and(|(param, _)| param.available_in(context.target)) {
             continue;
         }

@@ -9,7 +9,7 @@ use jailconf_parser::params::{self, ParamKind, ValueType};
 use jailconf_parser::source::Span;
 use jailconf_parser::Value;
 
-use crate::context::Context;
+use crate::context::{Context, KnownParams};
 use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
@@ -367,10 +367,11 @@ fn has_references(context: &Context<'_>, span: &Span) -> bool {
 }
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    let mut known_params = KnownParams::default();
     place_check(
         move |found, jail| {
             for param in &jail.jail.params {
-                let Some((known, _)) = context.known_param(&param.name) else {
+                let Some((known, _)) = known_params.get(&param.name) else {
                     continue;
                 };
                 if !may_be_invalid(known) {

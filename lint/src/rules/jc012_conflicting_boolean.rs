@@ -5,7 +5,7 @@ use jailconf_parser::diag::Severity;
 use jailconf_parser::source::FileId;
 use jailconf_parser::syntax::NodeId;
 
-use crate::context::{Context, FilePlace, StatementRef};
+use crate::context::{Context, FilePlace, KnownParams, StatementRef};
 use crate::rule::{Category, Check, Report, Rule};
 use crate::rules::jc011_overridden_assignment::{merges, Merge};
 
@@ -66,12 +66,13 @@ fn section(context: &Context<'_>, statement: &StatementRef<'_>) -> Section {
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let statements = context.statements();
+    let mut known = KnownParams::default();
     let mut visit = |merge: &Merge| {
         let (first, second) = (&statements[merge.previous], &statements[merge.current]);
         if first.name == second.name || first.is_var {
             return;
         }
-        let Some((param, _)) = context.known_param(&second.name) else {
+        let Some((param, _)) = known.get(&second.name) else {
             return;
         };
         if !param.is_bool() {

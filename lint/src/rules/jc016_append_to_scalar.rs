@@ -4,7 +4,7 @@ use jailconf_parser::diag::Severity;
 use jailconf_parser::lexer::TokenKind;
 use jailconf_parser::source::Span;
 
-use crate::context::Context;
+use crate::context::{Context, KnownParams};
 use crate::rule::{Category, Check, Report, Rule};
 
 /// The rule.
@@ -41,11 +41,12 @@ Use `=`, and write the whole value (`path = "/jails/web";`)."#,
 };
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
+    let mut known = KnownParams::default();
     for statement in context.statements() {
         if !statement.append || statement.is_var {
             continue;
         }
-        let Some((param, _)) = context.known_param(&statement.name) else {
+        let Some((param, _)) = known.get(&statement.name) else {
             continue;
         };
         let name = statement.name_str();
