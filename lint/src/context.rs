@@ -591,35 +591,30 @@ pub struct TokensOfNote {
 
 impl TokensOfNote {
     fn new(tree: &SyntaxTree) -> Self {
-        let mut found = TokensOfNote {
-            suppressions: suppression_comments(tree),
-            ..TokensOfNote::default()
-        };
         let tokens = tree.tokens();
         let text = tree.text();
-        // By kind: most tokens are none of these, and their ranges need
-        // not be read (on a large file, each range read is a cache miss).
-        for (index, kind) in tokens.kinds().enumerate() {
-            let (list, noted) = match kind {
-                TokenKind::SingleQuoted => (
-                    &mut found.single_quoted_dollar,
-                    text[tokens.at(index).range()].contains(&b'$'),
-                ),
-                TokenKind::VarSimple => (
-                    &mut found.joined_var_simple,
-                    tokens.is_joined(index + 1)
-                        && matches!(
-                            tokens.kind(index + 1),
-                            Some(TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail)
-                        ),
-                ),
-                _ => continue,
-            };
-            if noted {
-                list.push(index as u32);
-            }
+        // Found by kind first: few tokens are of these kinds, and the
+        // ranges of the others need not be read (on a large file, each
+        // range read is a cache miss).
+        let single_quoted_dollar = (tokens.indices_of(TokenKind::SingleQuoted))
+            .filter(|&index| text[tokens.at(index).range()].contains(&b'$'))
+            .map(|index| index as u32)
+            .collect();
+        let joined_var_simple = (tokens.indices_of(TokenKind::VarSimple))
+            .filter(|&index| {
+                tokens.is_joined(index + 1)
+                    && matches!(
+                        tokens.kind(index + 1),
+                        Some(TokenKind::Bare | TokenKind::DqText | TokenKind::DqTail)
+                    )
+            })
+            .map(|index| index as u32)
+            .collect();
+        TokensOfNote {
+            single_quoted_dollar,
+            joined_var_simple,
+            suppressions: suppression_comments(tree),
         }
-        found
     }
 }
 
