@@ -613,30 +613,9 @@ impl TokensOfNote {
         TokensOfNote {
             single_quoted_dollar,
             joined_var_simple,
-            suppressions: suppression_comments(tree),
+            suppressions: crate::suppress::marked_comments(tree),
         }
     }
-}
-
-/// The comments (but unterminated ones) of `tree` that hold the
-/// suppression marker, in order. The marker is looked for in the whole
-/// text at once, and only where it occurs is the token found: reading each
-/// comment instead would touch the text all over a large file.
-fn suppression_comments(tree: &SyntaxTree) -> Vec<u32> {
-    let tokens = tree.tokens();
-    let mut comments: Vec<u32> = Vec::new();
-    for at in memchr::memmem::find_iter(tree.text(), crate::suppress::MARKER) {
-        let index = tokens.partition_point(|token| (token.end as usize) <= at);
-        let Some(token) = tokens.get(index) else {
-            continue;
-        };
-        let is_comment = token.kind.is_comment() && token.kind != TokenKind::UnterminatedComment;
-        let holds_marker = at + crate::suppress::MARKER.len() <= token.end as usize;
-        if is_comment && holds_marker && comments.last() != Some(&(index as u32)) {
-            comments.push(index as u32);
-        }
-    }
-    comments
 }
 
 /// What every rule sees.
@@ -965,30 +944,5 @@ mod tests {
         assert_eq!(c_strtol(b" -3"), -3);
         assert_eq!(c_strtol(b"abc"), 0);
         assert_eq!(c_strtol(b""), 0);
-    }
-
-    #[test]
-    fn suppression_markers_count_only_in_whole_comments() {
-        let text = concat!(
-            "# jailconf: ignore[JC001]\n",
-            "a { path = \"# jailconf: ignore[JC002]\"; }\n",
-            "/* jailconf: ignore[JC003] */ // jailconf: ignore[JC004] jailconf: ignore[JC005]\n",
-            "b { host.hostname = x; } # jailconf: ignore[\n",
-            "/* jailconf: ignore[JC006]",
-        );
-        let tree = jailconf_parser::parser::parse_owned(text.as_bytes().to_vec(), Target::V15).tree;
-        let comments: Vec<String> = suppression_comments(&tree)
-            .into_iter()
-            .map(|index| lossy(tree.token_text(index)).into_owned())
-            .collect();
-        assert_eq!(
-            comments,
-            [
-                "# jailconf: ignore[JC001]",
-                "/* jailconf: ignore[JC003] */",
-                "// jailconf: ignore[JC004] jailconf: ignore[JC005]",
-                "# jailconf: ignore[",
-            ]
-        );
     }
 }

@@ -6,6 +6,7 @@
 //! statement or jail block (the whole block).
 
 use crate::context::Context;
+use jailconf_parser::lexer::TokenKind;
 use jailconf_parser::source::{FileId, Span};
 use jailconf_parser::syntax::{NodeKind, SyntaxTree};
 
@@ -21,7 +22,28 @@ pub struct Suppression {
 }
 
 /// What starts a suppression in a comment.
-pub(crate) const MARKER: &str = "jailconf: ignore[";
+const MARKER: &str = "jailconf: ignore[";
+
+/// The comments (but unterminated ones) of `tree` that hold the
+/// suppression marker, in order. The marker is looked for in the whole
+/// text at once, and only where it occurs is the token found: reading each
+/// comment instead would touch the text all over a large file.
+pub(crate) fn marked_comments(tree: &SyntaxTree) -> Vec<u32> {
+    let tokens = tree.tokens();
+    let mut comments: Vec<u32> = Vec::new();
+    for at in memchr::memmem::find_iter(tree.text(), MARKER) {
+        let index = tokens.partition_point(|token| (token.end as usize) <= at);
+        let Some(token) = tokens.get(index) else {
+            continue;
+        };
+        let is_comment = token.kind.is_comment() && token.kind != TokenKind::UnterminatedComment;
+        let holds_marker = at + MARKER.len() <= token.end as usize;
+        if is_comment && holds_marker && comments.last() != Some(&(index as u32)) {
+            comments.push(index as u32);
+        }
+    }
+    comments
+}
 
 /// The rule list of a suppression comment, if it is one.
 fn parse_comment(text: &str) -> Option<Vec<String>> {
@@ -108,5 +130,34 @@ mod tests {
             Some(vec!["JC010".to_string(), "duplicate-ip".to_string()])
         );
         assert_eq!(parse_comment("# nothing"), None);
+    }
+
+    #[test]
+    fn suppression_markers_count_only_in_whole_comments() {
+        let text = concat!(
+            "# jailconf: ignore[JC001]\n",
+            "a { path = \"# jailconf: ignore[JC002]\"; }\n",
+            "/* jailconf: ignore[JC003] */ // jailconf: ignore[JC004] jailconf: ignore[JC005]\n",
+            "b { host.hostname = x; } # jailconf: ignore[\n",
+            "/* jailconf: ignore[JC006]",
+        );
+        let tree = jailconf_parser::parser::parse_owned(
+            text.as_bytes().to_vec(),
+            jailconf_parser::Target::V15,
+        )
+        .tree;
+        let comments: Vec<String> = marked_comments(&tree)
+            .into_iter()
+            .map(|index| crate::context::lossy(tree.token_text(index)).into_owned())
+            .collect();
+        assert_eq!(
+            comments,
+            [
+                "# jailconf: ignore[JC001]",
+                "/* jailconf: ignore[JC003] */",
+                "// jailconf: ignore[JC004] jailconf: ignore[JC005]",
+                "# jailconf: ignore[",
+            ]
+        );
     }
 }
