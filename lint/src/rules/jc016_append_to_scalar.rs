@@ -49,10 +49,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let Some((param, _)) = known.get(&statement.name) else {
             continue;
         };
-        let name = statement.name_str();
         if param.is_list() {
             continue;
         }
+        let name = statement.name_str();
         let Some(operator) = statement
             .tree
             .child_token(statement.node, TokenKind::PlusEq)
