@@ -228,6 +228,8 @@ pub struct Tokens {
     tags: Vec<u8>,
     /// `tags.len() + 1` entries.
     starts: Vec<u32>,
+    /// See [`Tokens::multi_line`].
+    multi_line: Vec<u32>,
 }
 
 impl Tokens {
@@ -238,20 +240,36 @@ impl Tokens {
         Tokens {
             tags: Vec::with_capacity(capacity),
             starts,
+            multi_line: Vec::new(),
         }
     }
 
     /// Appends `next`, whose first token starts where these end.
     fn append(&mut self, next: Tokens) {
         debug_assert_eq!(self.starts.last(), next.starts.first());
+        let offset = self.len() as u32;
         self.tags.extend_from_slice(&next.tags);
         self.starts.extend_from_slice(&next.starts[1..]);
+        (self.multi_line).extend(next.multi_line.iter().map(|index| index + offset));
     }
 
-    /// Appends a token from the current end to `end`.
-    fn push(&mut self, kind: TokenKind, joined: bool, end: u32) {
+    /// Appends a token from the current end to `end`; `line_break`: its
+    /// text has one (see [`Tokens::multi_line`]).
+    fn push(&mut self, kind: TokenKind, joined: bool, end: u32, line_break: bool) {
+        if line_break {
+            self.multi_line.push(self.len() as u32);
+        }
         self.tags.push(kind as u8 | if joined { JOINED } else { 0 });
         self.starts.push(end);
+    }
+
+    /// The indices, in order, of the tokens other than
+    /// [`Newline`](TokenKind::Newline)s whose text has a line break in it:
+    /// strings and block comments over several lines, escaped line
+    /// breaks. Found while lexing: a rule about them need not read every
+    /// token.
+    pub fn multi_line(&self) -> &[u32] {
+        &self.multi_line
     }
 
     /// How many tokens there are.
@@ -543,20 +561,24 @@ fn space_run(cr_is_space: bool) -> impl Fn(&[u8]) -> IResult<&[u8], &[u8]> {
 }
 
 /// Length of a complete quoted string starting at `input[0]` (the quote),
-/// with `\` escaping any following byte; `None` when it never closes.
-/// `stop` lists extra bytes that end the scan unsuccessfully.
-fn closed_quote_len(input: &[u8], quote: u8) -> Option<usize> {
+/// with `\` escaping any following byte, and whether it has a line break;
+/// `None` when it never closes.
+fn closed_quote_len(input: &[u8], quote: u8) -> Option<(usize, bool)> {
+    let mut line_break = false;
     let mut i = 1;
     while i < input.len() {
-        i = find_any(input, i, [quote, b'\\', b'\\']);
+        i = find_any(input, i, [quote, b'\\', b'\n']);
         match input.get(i) {
             None => break,
-            Some(&b) if b == quote => return Some(i + 1),
+            Some(&b) if b == quote => return Some((i + 1, line_break)),
+            Some(b'\n') => {
+                line_break = true;
+                i += 1;
+            }
             // A backslash.
             Some(_) => {
-                if i + 1 >= input.len() {
-                    return None;
-                }
+                let escaped = *input.get(i + 1)?;
+                line_break |= escaped == b'\n';
                 i += 2;
             }
         }
@@ -585,26 +607,47 @@ fn unterminated_len(input: &[u8], open_len: usize, stop: &[u8]) -> usize {
     i
 }
 
+/// What [`double_quoted_len`] finds in a closed double-quoted string.
+struct DoubleQuoted {
+    /// Its length.
+    len: usize,
+    /// The offset of its first `$` not escaped by a backslash.
+    dollar: Option<usize>,
+    /// The offset of its first line break (escaped or not).
+    line_break: Option<usize>,
+}
+
 /// For a double-quoted string at `input[0]`: its length when it closes
-/// (as [`closed_quote_len`] finds it) and the offset of its first `$` not
-/// escaped by a backslash (as [`first_unescaped_dollar`] finds it in the
-/// string's body), in one pass.
-fn double_quoted_len(input: &[u8]) -> Option<(usize, Option<usize>)> {
+/// (as [`closed_quote_len`] finds it), the offset of its first `$` not
+/// escaped by a backslash (as [`dq_text_len`] finds it in the string's
+/// body) and of its first line break, in one pass.
+fn double_quoted_len(input: &[u8]) -> Option<DoubleQuoted> {
     let mut dollar = None;
+    let mut line_break = None;
     let mut i = 1;
     while i < input.len() {
-        i = find_any(input, i, [b'"', b'\\', b'$']);
+        i = find_any(input, i, [b'"', b'\\', b'$', b'\n']);
         match input.get(i) {
             None => break,
-            Some(b'"') => return Some((i + 1, dollar)),
+            Some(b'"') => {
+                return Some(DoubleQuoted {
+                    len: i + 1,
+                    dollar,
+                    line_break,
+                })
+            }
             Some(b'\\') => {
-                if i + 1 >= input.len() {
-                    return None;
+                if *input.get(i + 1)? == b'\n' {
+                    line_break = line_break.or(Some(i + 1));
                 }
                 i += 2;
             }
-            Some(_) => {
+            Some(b'$') => {
                 dollar = dollar.or(Some(i));
+                i += 1;
+            }
+            Some(_) => {
+                line_break = line_break.or(Some(i));
                 i += 1;
             }
         }
@@ -615,7 +658,7 @@ fn double_quoted_len(input: &[u8]) -> Option<(usize, Option<usize>)> {
 /// The index of the first byte at or after `from` that is one of
 /// `targets`, or the length of `input`. Eight bytes at a time: strings are
 /// long runs of ordinary bytes.
-fn find_any(input: &[u8], from: usize, targets: [u8; 3]) -> usize {
+fn find_any<const N: usize>(input: &[u8], from: usize, targets: [u8; N]) -> usize {
     let mut i = from;
     while let Some(chunk) = input.get(i..i + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
@@ -647,36 +690,50 @@ pub(crate) const fn zero_bytes(word: u64) -> u64 {
     !(((word & splat(0x7f)) + splat(0x7f)) | word) & splat(0x80)
 }
 
-/// Position of the first `$` not escaped by a backslash in `input`, scanning
-/// as jail(8)'s `text2lval` does (a backslash always takes the next byte).
-fn first_unescaped_dollar(input: &[u8]) -> Option<usize> {
+/// For the text of a double-quoted string after a variable, up to its
+/// closing quote: the position of the first `$` not escaped by a
+/// backslash, scanning as jail(8)'s `text2lval` does (a backslash always
+/// takes the next byte), and whether there is a line break before it (in
+/// all of `input` when there is no such `$`).
+fn dq_text_len(input: &[u8]) -> (Option<usize>, bool) {
+    let mut line_break = false;
     let mut i = 0;
     while i < input.len() {
-        i = find_any(input, i, [b'$', b'\\', b'\\']);
+        i = find_any(input, i, [b'$', b'\\', b'\n']);
         match input.get(i) {
             None => break,
-            Some(b'$') => return Some(i),
+            Some(b'$') => return (Some(i), line_break),
+            Some(b'\n') => {
+                line_break = true;
+                i += 1;
+            }
             // A backslash takes the next byte.
-            Some(_) => i += 2,
+            Some(_) => {
+                line_break |= input.get(i + 1) == Some(&b'\n');
+                i += 2;
+            }
         }
     }
-    None
+    (None, line_break)
 }
 
-/// Length of a `${…}` reference at `input[0]`: `Ok(len)` when closed,
-/// `Err(len)` for the unterminated match. Inside double quotes a `"` ends
-/// the name too.
-fn braced_var_len(input: &[u8], in_dq: bool) -> Result<usize, usize> {
+/// Length of a `${…}` reference at `input[0]`: `Ok((len, line_break))`
+/// when closed (`line_break`: it has an escaped one), `Err(len)` for the
+/// unterminated match (which never has one). Inside double quotes a `"`
+/// ends the name too.
+fn braced_var_len(input: &[u8], in_dq: bool) -> Result<(usize, bool), usize> {
+    let mut line_break = false;
     let mut i = 2;
     while i < input.len() {
         match input[i] {
-            b'}' => return Ok(i + 1),
+            b'}' => return Ok((i + 1, line_break)),
             b'\n' | b'{' => break,
             b'"' if in_dq => break,
             b'\\' => {
                 if i + 1 >= input.len() {
                     break;
                 }
+                line_break |= input[i + 1] == b'\n';
                 i += 2;
             }
             _ => i += 1,
@@ -740,8 +797,20 @@ impl<'a> Lexer<'a> {
         &self.input[self.pos..]
     }
 
+    /// Pushes a token of `len` bytes that has no line break in it.
     fn push(&mut self, kind: TokenKind, len: usize) {
+        self.push_text(kind, len, false);
+    }
+
+    /// Pushes a token of `len` bytes; `line_break`: its text has one
+    /// (a [`TokenKind::Newline`] does not count).
+    fn push_text(&mut self, kind: TokenKind, len: usize, line_break: bool) {
         debug_assert!(len > 0);
+        debug_assert_eq!(
+            line_break,
+            kind != TokenKind::Newline && self.rest()[..len].contains(&b'\n'),
+            "{kind:?}"
+        );
         let joined = if kind.is_piece() {
             let joined = self.in_string;
             self.in_string = true;
@@ -765,7 +834,7 @@ impl<'a> Lexer<'a> {
         };
         self.lex_errors |= kind.is_lex_error();
         self.pos += len;
-        self.tokens.push(kind, joined, self.pos as u32);
+        self.tokens.push(kind, joined, self.pos as u32, line_break);
     }
 
     fn normal_token(&mut self) {
@@ -786,39 +855,44 @@ impl<'a> Lexer<'a> {
                 let len = to_line_end(rest).map_or(2, |(_, run)| run.len());
                 self.push(TokenKind::SlashComment, len);
             }
-            b'/' if next == Some(b'*') => match find_comment_end(&rest[2..]) {
-                Some(end) => self.push(TokenKind::BlockComment, end + 2),
-                None => self.push(TokenKind::UnterminatedComment, rest.len()),
-            },
+            b'/' if next == Some(b'*') => {
+                let (kind, len) = match find_comment_end(&rest[2..]) {
+                    Some(end) => (TokenKind::BlockComment, end + 2),
+                    None => (TokenKind::UnterminatedComment, rest.len()),
+                };
+                let line_break = memchr::memchr(b'\n', &rest[..len]).is_some();
+                self.push_text(kind, len, line_break);
+            }
             b'+' if next == Some(b'=') => self.push(TokenKind::PlusEq, 2),
             b';' => self.push(TokenKind::Semi, 1),
             b',' => self.push(TokenKind::Comma, 1),
             b'=' => self.push(TokenKind::Eq, 1),
             b'{' => self.push(TokenKind::LBrace, 1),
             b'}' => self.push(TokenKind::RBrace, 1),
-            b'\\' => {
-                let len = escape_len(rest);
-                let kind = if len == 1 {
-                    TokenKind::Special
-                } else {
-                    TokenKind::Escape
-                };
-                self.push(kind, len);
-            }
+            b'\\' => self.escape(),
             b'$' => self.dollar(false),
             b'*' | b'+' | b'/' => self.push(TokenKind::Special, 1),
             b'\'' => match closed_quote_len(rest, b'\'') {
-                Some(len) => self.push(TokenKind::SingleQuoted, len),
+                Some((len, line_break)) => self.push_text(TokenKind::SingleQuoted, len, line_break),
                 None => {
                     let len = unterminated_len(rest, 1, b"'");
                     self.push(TokenKind::UnterminatedString, len);
                 }
             },
             b'"' => match double_quoted_len(rest) {
-                Some((len, None)) => self.push(TokenKind::DoubleQuoted, len),
-                Some((len, Some(dollar))) => {
+                Some(DoubleQuoted {
+                    len,
+                    dollar: None,
+                    line_break,
+                }) => self.push_text(TokenKind::DoubleQuoted, len, line_break.is_some()),
+                Some(DoubleQuoted {
+                    len,
+                    dollar: Some(dollar),
+                    line_break,
+                }) => {
                     self.dq_end = self.pos + len;
-                    self.push(TokenKind::DqHead, dollar);
+                    let line_break = line_break.is_some_and(|at| at < dollar);
+                    self.push_text(TokenKind::DqHead, dollar, line_break);
                     self.in_dq = true;
                 }
                 None => {
@@ -834,6 +908,19 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// A backslash escape in either state, or a lone `\` at the end of
+    /// the input.
+    fn escape(&mut self) {
+        let rest = self.rest();
+        let len = escape_len(rest);
+        let kind = if len == 1 {
+            TokenKind::Special
+        } else {
+            TokenKind::Escape
+        };
+        self.push_text(kind, len, rest.get(1) == Some(&b'\n'));
+    }
+
     /// A `$` in either state: a variable reference, an unterminated `${`,
     /// or a lone `$` piece.
     fn dollar(&mut self, in_dq: bool) {
@@ -847,7 +934,7 @@ impl<'a> Lexer<'a> {
                 self.push(TokenKind::VarSimple, len);
             }
             Some(b'{') => match braced_var_len(rest, in_dq) {
-                Ok(len) => self.push(TokenKind::VarBraced, len),
+                Ok((len, line_break)) => self.push_text(TokenKind::VarBraced, len, line_break),
                 Err(len) => self.push(TokenKind::UnterminatedVariable, len),
             },
             _ => self.push(TokenKind::Special, 1),
@@ -863,15 +950,7 @@ impl<'a> Lexer<'a> {
                 self.in_dq = false;
             }
             b'$' => self.dollar(true),
-            b'\\' => {
-                let len = escape_len(rest);
-                let kind = if len == 1 {
-                    TokenKind::Special
-                } else {
-                    TokenKind::Escape
-                };
-                self.push(kind, len);
-            }
+            b'\\' => self.escape(),
             _ => {
                 // The rest of the string up to the closing quote; jail(8)
                 // stops again at the next `$`. Every token in the string
@@ -889,10 +968,12 @@ impl<'a> Lexer<'a> {
                     self.in_dq = false;
                     return;
                 };
-                match first_unescaped_dollar(&rest[..close - 1]) {
-                    Some(dollar) => self.push(TokenKind::DqText, dollar),
-                    None => {
-                        self.push(TokenKind::DqTail, close);
+                match dq_text_len(&rest[..close - 1]) {
+                    (Some(dollar), line_break) => {
+                        self.push_text(TokenKind::DqText, dollar, line_break)
+                    }
+                    (None, line_break) => {
+                        self.push_text(TokenKind::DqTail, close, line_break);
                         self.in_dq = false;
                     }
                 }
@@ -1071,6 +1152,39 @@ mod tests {
     /// Lexing in two halves gives the tokens of one pass, at every line
     /// start: in the middle of multi-line strings, comments, variables,
     /// escaped line ends, CRLF lines and lexical errors too.
+    /// [`Tokens::multi_line`] lists exactly the tokens, newlines aside,
+    /// whose text has a line break.
+    fn assert_multi_line_is_exact(input: &[u8], what: &str) {
+        for target in [Target::V13, Target::V14, Target::V15] {
+            let tokens = one_pass(input, target).0;
+            let expected: Vec<u32> = (tokens.iter().enumerate())
+                .filter(|(_, t)| t.kind != TokenKind::Newline && input[t.range()].contains(&b'\n'))
+                .map(|(index, _)| index as u32)
+                .collect();
+            assert_eq!(tokens.multi_line(), expected, "{what}, {target}");
+        }
+    }
+
+    #[test]
+    fn multi_line_lists_the_tokens_with_line_breaks() {
+        let input =
+            b"a = 'x\ny';\nb = \"p\nq $v r\ns\" \"$w t\";\n/* c\n */ d = e\\\nf;\n${g\\\nh};\n";
+        let tokens = lex(input, Target::V15);
+        let listed: Vec<(TokenKind, &[u8])> = (tokens.multi_line().iter())
+            .map(|&index| tokens.at(index as usize))
+            .map(|token| (token.kind, &input[token.range()]))
+            .collect();
+        let expected: [(TokenKind, &[u8]); 6] = [
+            (TokenKind::SingleQuoted, b"'x\ny'"),
+            (TokenKind::DqHead, b"\"p\nq "),
+            (TokenKind::DqTail, b" r\ns\""),
+            (TokenKind::BlockComment, b"/* c\n */"),
+            (TokenKind::Escape, b"\\\n"),
+            (TokenKind::VarBraced, b"${g\\\nh}"),
+        ];
+        assert_eq!(listed, expected);
+    }
+
     fn assert_split_lexing_is_exact(input: &[u8], what: &str) {
         for target in [Target::V13, Target::V14, Target::V15] {
             let whole = one_pass(input, target);
@@ -1102,12 +1216,14 @@ mod tests {
         ];
         for (index, input) in inputs.iter().enumerate() {
             assert_split_lexing_is_exact(input, &format!("input {index}"));
+            assert_multi_line_is_exact(input, &format!("input {index}"));
         }
     }
 
     proptest::proptest! {
-        /// [`split_lexing_is_exact`] on text made of the bytes that open,
-        /// close and escape strings, comments and variables.
+        /// [`split_lexing_is_exact`] and [`assert_multi_line_is_exact`] on
+        /// text made of the bytes that open, close and escape strings,
+        /// comments and variables.
         #[test]
         fn split_lexing_is_exact_on_generated_text(
             bytes in proptest::collection::vec(
@@ -1116,11 +1232,12 @@ mod tests {
             )
         ) {
             assert_split_lexing_is_exact(&bytes, "generated");
+            assert_multi_line_is_exact(&bytes, "generated");
         }
     }
 
-    /// [`split_lexing_is_exact`] on every file of the shared corpus and
-    /// the specification's examples.
+    /// [`split_lexing_is_exact`] and [`assert_multi_line_is_exact`] on
+    /// every file of the shared corpus and the specification's examples.
     #[test]
     fn split_lexing_is_exact_on_the_corpus() {
         let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
@@ -1135,6 +1252,7 @@ mod tests {
                 } else if path.extension().is_some_and(|e| e == "conf") {
                     let text = std::fs::read(&path).expect("a corpus file");
                     assert_split_lexing_is_exact(&text, &path.display().to_string());
+                    assert_multi_line_is_exact(&text, &path.display().to_string());
                     files += 1;
                 }
             }
