@@ -1,7 +1,7 @@
 //! JC022 `newline-in-string`: a raw line break inside a quoted string.
 
 use jailconf_parser::diag::Severity;
-use jailconf_parser::lexer::TokenKind;
+use jailconf_parser::lexer::{TokenKind, Tokens};
 use jailconf_parser::source::Span;
 
 use crate::commands::hook;
@@ -107,6 +107,85 @@ fn runs_through_sh(inner: &[u8], single_quoted: bool) -> bool {
     false
 }
 
+/// The quoted strings with a raw line break, in order: each one's start,
+/// first raw line break and end. Only the strings the lexer found a line
+/// break in are read (see [`Tokens::multi_line`]).
+fn strings_with_raw_newlines<'t>(
+    tokens: &'t Tokens,
+    text: &'t [u8],
+) -> impl Iterator<Item = (u32, u32, u32)> + 't {
+    let mut last_string = None;
+    (tokens.multi_line().iter()).filter_map(move |&index| {
+        let (first, last) = string_around(tokens, index as usize)?;
+        if last_string.replace(first) == Some(first) {
+            // Another piece of the string just read.
+            return None;
+        }
+        let newline = (first..=last)
+            .filter(|&piece| tokens.kind(piece).is_some_and(is_string_text))
+            .map(|piece| tokens.at(piece))
+            .find_map(|piece| {
+                raw_newline(&text[piece.range()]).map(|at| piece.start + at as u32)
+            })?;
+        Some((tokens.at(first).start, newline, tokens.at(last).end))
+    })
+}
+
+/// Whether a token of `kind` is text of a quoted string (with its quotes),
+/// rather than a variable or escape inside one.
+fn is_string_text(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::SingleQuoted
+            | TokenKind::DoubleQuoted
+            | TokenKind::DqHead
+            | TokenKind::DqText
+            | TokenKind::DqTail
+    )
+}
+
+/// The first and last tokens of the quoted string whose text the token at
+/// `index` is part of, if it is.
+fn string_around(tokens: &Tokens, index: usize) -> Option<(usize, usize)> {
+    use TokenKind::{DqClose, DqHead, DqTail, DqText};
+    let kind = |at: usize| tokens.kind(at);
+    // What a double-quoted string with variables has between its head and
+    // its tail.
+    let inside = |at: usize| {
+        matches!(
+            kind(at),
+            Some(
+                DqText
+                    | TokenKind::VarSimple
+                    | TokenKind::VarBraced
+                    | TokenKind::UnterminatedVariable
+                    | TokenKind::Special
+                    | TokenKind::Escape
+            )
+        )
+    };
+    match kind(index)? {
+        TokenKind::SingleQuoted | TokenKind::DoubleQuoted => Some((index, index)),
+        DqHead | DqText | DqTail => {
+            let mut first = index;
+            while kind(first) != Some(DqHead) {
+                first = first
+                    .checked_sub(1)
+                    .filter(|&at| inside(at) || kind(at) == Some(DqHead))?;
+            }
+            let mut last = index;
+            while !matches!(kind(last), Some(DqTail | DqClose)) {
+                last += 1;
+                if !inside(last) && !matches!(kind(last), Some(DqTail | DqClose)) {
+                    return None;
+                }
+            }
+            Some((first, last))
+        }
+        _ => None,
+    }
+}
+
 /// The parameter statements of each file, by start offset.
 fn statements_by_file(context: &Context<'_>) -> Vec<Vec<(u32, u32, &'static str)>> {
     let mut out = vec![Vec::new(); context.config.sources.len()];
@@ -129,36 +208,9 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         let text = tree.text();
-        // The string being read: its start and its first raw newline.
-        let mut open: Option<(u32, Option<u32>)> = None;
         // Where the last string with a line break ended.
         let mut last_end: Option<u32> = None;
-        let tokens = tree.tokens();
-        let strings = (tokens.kinds().enumerate()).filter(|(_, kind)| kind.is_quoted());
-        for token in strings.map(|(index, _)| tokens.at(index)) {
-            let newline = || raw_newline(&text[token.range()]).map(|i| token.start + i as u32);
-            let closed = match token.kind {
-                TokenKind::SingleQuoted | TokenKind::DoubleQuoted => {
-                    Some((token.start, newline(), token.end))
-                }
-                TokenKind::DqHead => {
-                    open = Some((token.start, newline()));
-                    None
-                }
-                TokenKind::DqText => {
-                    if let Some((_, first)) = &mut open {
-                        *first = first.or_else(newline);
-                    }
-                    None
-                }
-                TokenKind::DqTail | TokenKind::DqClose => open
-                    .take()
-                    .map(|(start, first)| (start, first.or_else(newline), token.end)),
-                _ => None,
-            };
-            let Some((start, Some(newline), end)) = closed else {
-                continue;
-            };
+        for (start, newline, end) in strings_with_raw_newlines(tree.tokens(), text) {
             // A string that swallowed text up to a quote on a later line
             // leaves the rest of that line out of step: the next quote
             // there opens a string only because of it. Report the first.
@@ -218,6 +270,18 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_with_raw_newlines_are_found_from_any_piece() {
+        let text = b"a = \"x $v\ny\"; b = \"p\\\nq $w\"; c = 'r\ns';\nd = \"${v}\";\n";
+        let tokens = jailconf_parser::lexer::lex(text, jailconf_parser::Target::V15);
+        let found: Vec<(&[u8], u32)> = strings_with_raw_newlines(&tokens, text)
+            .map(|(start, newline, end)| (&text[start as usize..end as usize], newline - start))
+            .collect();
+        // The second string's only line break is escaped.
+        let expected: [(&[u8], u32); 2] = [(b"\"x $v\ny\"", 5), (b"'r\ns'", 2)];
+        assert_eq!(found, expected);
+    }
 
     #[test]
     fn escaped_newlines_continue() {
