@@ -628,7 +628,7 @@ pub struct Context<'a> {
     pub target: Target,
     jails: Vec<JailRef<'a>>,
     block_merges: OnceLock<Vec<Merge>>,
-    statements: OnceLock<Vec<StatementRef<'a>>>,
+    statements: OnceLock<Statements<'a>>,
     file_places: OnceLock<Vec<FilePlace>>,
     refused_roots: OnceLock<Vec<bool>>,
     tokens_of_note: OnceLock<Vec<TokensOfNote>>,
@@ -783,6 +783,16 @@ impl<'a> Context<'a> {
 
     /// Every parameter statement of every file, in file order.
     pub fn statements(&self) -> &[StatementRef<'a>] {
+        &self.statement_lists().all
+    }
+
+    /// The `+=` statements (of parameters and variables), in file order.
+    pub fn appends(&self) -> impl ExactSizeIterator<Item = &StatementRef<'a>> {
+        let lists = self.statement_lists();
+        (lists.appends.iter()).map(|&index| &lists.all[index as usize])
+    }
+
+    fn statement_lists(&self) -> &Statements<'a> {
         self.statements.get_or_init(|| {
             // Reserved up front: on a large configuration, growing the
             // vector copies it into fresh memory again and again.
@@ -794,13 +804,31 @@ impl<'a> Context<'a> {
                         .count()
                 })
                 .sum();
-            let mut out = Vec::with_capacity(count);
+            let mut lists = Statements {
+                all: Vec::with_capacity(count),
+                appends: Vec::new(),
+            };
             for (file, source) in self.config.sources.iter() {
-                collect_statements(file, &source.parse, &mut out);
+                collect_statements(file, &source.parse, &mut lists);
             }
-            out
+            lists
         })
     }
+
+    /// The statements of one file (a part of [`Context::statements`]).
+    pub fn statements_of(&self, file: FileId) -> &[StatementRef<'a>] {
+        let all = self.statements();
+        let start = all.partition_point(|s| s.file < file);
+        let len = all[start..].partition_point(|s| s.file == file);
+        &all[start..start + len]
+    }
+}
+
+/// [`Context::statements`] and [`Context::appends`].
+struct Statements<'a> {
+    all: Vec<StatementRef<'a>>,
+    /// The indices of the `+=` statements in `all`.
+    appends: Vec<u32>,
 }
 
 /// Collects the statements of one file. Statements a syntax error falls
@@ -809,7 +837,7 @@ impl<'a> Context<'a> {
 fn collect_statements<'a>(
     file: FileId,
     parse: &'a jailconf_parser::Parse,
-    out: &mut Vec<StatementRef<'a>>,
+    out: &mut Statements<'a>,
 ) {
     let tree = &parse.tree;
     // Error positions, sorted (the parser reports them in source order).
@@ -851,7 +879,10 @@ fn collect_statements<'a>(
                 let append = operator == Some(TokenKind::PlusEq);
                 let assign = operator == Some(TokenKind::Eq);
                 let text = tree.token_text(first as u32);
-                out.push(StatementRef {
+                if append {
+                    out.appends.push(out.all.len() as u32);
+                }
+                out.all.push(StatementRef {
                     file,
                     tree,
                     node,

@@ -98,13 +98,15 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     // When every top-level statement is in a top-level file (one no other
     // file includes), the sections are the blocks JC011 merges statements
     // in: share its merges.
-    let same_blocks = statements.iter().all(|s| {
-        s.block.is_some()
-            || context.file_place(s.file)
-                == (FilePlace {
-                    root: s.file,
-                    block: None,
-                })
+    // Only the statements of included files are read: a top-level file's
+    // own statements are in its sections either way.
+    let same_blocks = context.config.sources.iter().all(|(file, _)| {
+        let top_level = FilePlace {
+            root: file,
+            block: None,
+        };
+        context.file_place(file) == top_level
+            || (context.statements_of(file).iter()).all(|s| s.block.is_some())
     });
     if same_blocks {
         context.block_merges().iter().for_each(visit);

@@ -42,8 +42,8 @@ Use `=`, and write the whole value (`path = "/jails/web";`)."#,
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let mut known = KnownParams::default();
-    for statement in context.statements() {
-        if !statement.append || statement.is_var {
+    for statement in context.appends() {
+        if statement.is_var {
             continue;
         }
         let Some((param, _)) = known.get(&statement.name) else {
