@@ -8,7 +8,7 @@ use jailconf_parser::source::{FileId, Span};
 
 use crate::context::{Context, JailRef};
 use crate::hash::FastMap;
-use crate::rule::{Category, Check, Report, Rule};
+use crate::rule::{jail_check, Category, Check, JailCheck, Report, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -38,7 +38,7 @@ Remove one of the dependencies; `depend` only orders creation and
 removal, so keep the one the start order really needs."#,
     needs_host_facts: false,
     fixable: false,
-    check: Check::Config(check),
+    check: Check::Jails(check),
 };
 
 /// Jails by name within each configuration run (each top-level file is
@@ -214,37 +214,46 @@ fn cycle_through<'a>(
 /// How many jails of a long cycle are named (and labelled).
 const SHOWN: usize = 6;
 
-fn check(context: &Context<'_>, report: &mut Report<'_>) {
+fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // Built at the first jail with a `depend` or a parent: most hosts
     // have neither, and then no cycle.
-    let mut index: Option<JailIndex> = None;
+    let index: Option<JailIndex> = None;
+    let edges: Vec<Vec<(usize, Edge<'a>)>> = vec![Vec::new(); context.jails().len()];
+    jail_check(
+        (index, edges),
+        move |(index, edges), jail, _| {
+            let dependencies = dependencies(context, jail);
+            let name = &jail.jail.name;
+            let dot = name.iter().rposition(|&b| b == b'.');
+            if dependencies.is_empty() && dot.is_none() {
+                return;
+            }
+            let index = index.get_or_insert_with(|| JailIndex::new(context));
+            for dependency in dependencies {
+                if let Some(target) = index.find(jail, dependency.name) {
+                    edges[jail.index].push((target, Edge::Depend(dependency.span)));
+                }
+            }
+            if let Some(dot) = dot {
+                if let Some(parent) = index.find(jail, &name[..dot]) {
+                    edges[jail.index].push((parent, Edge::Parent));
+                }
+            }
+        },
+        move |(index, edges), report| {
+            if index.is_some() {
+                report_cycles(context, &edges, report);
+            }
+        },
+    )
+}
+
+/// Reports each cycle of the dependency graph `edges` once.
+fn report_cycles(context: &Context<'_>, edges: &[Vec<(usize, Edge<'_>)>], report: &mut Report<'_>) {
     let jails = context.jails();
-    let mut edges: Vec<Vec<(usize, Edge<'_>)>> = vec![Vec::new(); jails.len()];
-    for jail in jails {
-        let dependencies = dependencies(context, jail);
-        let name = &jail.jail.name;
-        let dot = name.iter().rposition(|&b| b == b'.');
-        if dependencies.is_empty() && dot.is_none() {
-            continue;
-        }
-        let index = index.get_or_insert_with(|| JailIndex::new(context));
-        for dependency in dependencies {
-            if let Some(target) = index.find(jail, dependency.name) {
-                edges[jail.index].push((target, Edge::Depend(dependency.span)));
-            }
-        }
-        if let Some(dot) = dot {
-            if let Some(parent) = index.find(jail, &name[..dot]) {
-                edges[jail.index].push((parent, Edge::Parent));
-            }
-        }
-    }
-    if index.is_none() {
-        return;
-    }
-    for component in cyclic_components(&edges) {
+    for component in cyclic_components(edges) {
         let start = component[0];
-        let cycle = cycle_through(&edges, &component, start);
+        let cycle = cycle_through(edges, &component, start);
         let Some(&(first_from, first_to, first_why)) = cycle.first() else {
             continue;
         };
