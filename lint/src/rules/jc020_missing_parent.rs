@@ -40,12 +40,8 @@ the number of its children), or rename the jail without dots
 };
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let defined: FastSet<&[u8]> = context
-        .config
-        .jails
-        .iter()
-        .map(|j| j.name.as_slice())
-        .collect();
+    // Built at the first dotted name: most hosts have none.
+    let defined: Option<FastSet<&[u8]>> = None;
     jail_check(
         defined,
         move |defined, jail, report| {
@@ -54,6 +50,11 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 return;
             };
             let parent = &name[..dot];
+            let defined = defined.get_or_insert_with(|| {
+                (context.config.jails.iter())
+                    .map(|j| j.name.as_slice())
+                    .collect()
+            });
             if parent.is_empty() || defined.contains(parent) {
                 return;
             }
