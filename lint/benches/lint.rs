@@ -6,7 +6,11 @@
 //! * `load+lint`: `load`, then [`jailconf_lint::lint`] with the default
 //!   rule set;
 //! * `load+lint-all`: the same with `select = ["ALL"]` (the opt-in rules
-//!   too).
+//!   too);
+//! * `lint-after-load`: the lint alone, timed on a configuration loaded
+//!   just before it (outside the timing) in each iteration: the cost on top
+//!   of `load`, measured directly rather than as the difference of two
+//!   benchmarks run minutes apart.
 //!
 //! Like `load`, the `load+lint` routines return what they built, so
 //! that dropping the configuration is measured in neither.
@@ -21,6 +25,7 @@
 //! ```
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use jailconf_lint::{lint, HostFacts, LintOptions};
@@ -64,6 +69,20 @@ fn vnet_host_of(c: &mut Criterion, jails: usize, samples: usize, all: bool, spli
     group.sample_size(samples);
     group.bench_function("load", |b| {
         b.iter_batched(|| text.clone(), load, BatchSize::LargeInput)
+    });
+    let options = LintOptions::default();
+    group.bench_function("lint-after-load", |b| {
+        b.iter_custom(|iterations| {
+            let mut linting = Duration::ZERO;
+            for _ in 0..iterations {
+                let config = load(text.clone());
+                let start = Instant::now();
+                let findings = lint(black_box(&config), &facts, &options);
+                linting += start.elapsed();
+                drop((findings, config));
+            }
+            linting
+        })
     });
     for (name, options) in &selections {
         group.bench_function(*name, |b| {
