@@ -528,14 +528,13 @@ pub struct HookValue<'c, 'a> {
     pub commands: Commands<'c, 'a>,
 }
 
-/// One parameter statement in the source, with its place in the tree.
+/// One parameter statement in the source, with its place in the tree
+/// (64 bytes: a large configuration has a million of them).
 #[derive(Clone, Debug)]
 pub struct StatementRef<'a> {
     /// The file.
     pub file: FileId,
-    /// The file's tree.
-    pub tree: &'a SyntaxTree,
-    /// The `Statement` node.
+    /// The `Statement` node (in [`Context::tree`] of the file).
     pub node: NodeId,
     /// The enclosing jail block, if any.
     pub block: Option<NodeId>,
@@ -547,16 +546,26 @@ pub struct StatementRef<'a> {
     pub append: bool,
     /// `=`.
     pub assign: bool,
-    /// Where the statement is.
-    pub span: Span,
-    /// Where its name is.
-    pub name_span: Span,
+    /// Where the statement is in the file.
+    pub range: std::ops::Range<u32>,
+    /// Where its name is in the file.
+    pub name_range: std::ops::Range<u32>,
 }
 
 impl StatementRef<'_> {
     /// The name as text.
     pub fn name_str(&self) -> Cow<'_, str> {
         crate::context::lossy(&self.name)
+    }
+
+    /// Where the statement is.
+    pub fn span(&self) -> Span {
+        Span::new(self.file, self.range.clone())
+    }
+
+    /// Where its name is.
+    pub fn name_span(&self) -> Span {
+        Span::new(self.file, self.name_range.clone())
     }
 }
 
@@ -687,7 +696,8 @@ impl<'a> Context<'a> {
                 // is in another file or past a block's subtree, that
                 // block's statements are all read.
                 |&(file, block), s| {
-                    s.file != file || block.is_some_and(|b| s.node >= s.tree.subtree_end(b))
+                    s.file != file
+                        || block.is_some_and(|b| s.node >= self.tree(s.file).subtree_end(b))
                 },
                 |merge| out.push(merge),
             );
@@ -815,6 +825,11 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The syntax tree of a file.
+    pub fn tree(&self, file: FileId) -> &'a SyntaxTree {
+        &self.config.sources.get(file).parse.tree
+    }
+
     /// The statements of one file (a part of [`Context::statements`]).
     pub fn statements_of(&self, file: FileId) -> &[StatementRef<'a>] {
         let all = self.statements();
@@ -884,7 +899,6 @@ fn collect_statements<'a>(
                 }
                 out.all.push(StatementRef {
                     file,
-                    tree,
                     node,
                     block: blocks.last().map(|(b, _)| *b),
                     name: match token.kind {
@@ -897,8 +911,8 @@ fn collect_statements<'a>(
                     is_var: token.kind.is_variable(),
                     append,
                     assign,
-                    span: Span::new(file, range.start as u32..range.end as u32),
-                    name_span: Span::new(file, name_range.start as u32..name_range.end as u32),
+                    range: range.start as u32..range.end as u32,
+                    name_range: name_range.start as u32..name_range.end as u32,
                 });
             }
             _ => {}
@@ -968,6 +982,13 @@ impl<T> ByPlace<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_takes_64_bytes() {
+        // A large configuration has a million statements; rules read
+        // them all.
+        assert_eq!(std::mem::size_of::<StatementRef<'_>>(), 64);
+    }
 
     #[test]
     fn strtol_like_c() {

@@ -97,7 +97,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             }
             None => format!("unknown parameter `{name}`"),
         };
-        let mut finding = report.finding(message, statement.name_span.clone());
+        let mut finding = report.finding(message, statement.name_span());
         if known.is_none() {
             if let Some((prefix, last)) = name.split_once('.').filter(|(p, _)| p.starts_with("no"))
             {
@@ -106,7 +106,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     finding = finding.with_help(format!(
                         "the `no` prefix goes on the last component: `{moved}`"
                     ));
-                    finding.fix = Some(rename(&statement.name_span, moved));
+                    finding.fix = Some(rename(&statement.name_span(), moved));
                     report.push(finding);
                     continue;
                 }
@@ -122,7 +122,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                     }
                 }
                 finding = finding.with_help(format!("did you mean `{replacement}`?"));
-                finding.fix = Some(rename(&statement.name_span, replacement));
+                finding.fix = Some(rename(&statement.name_span(), replacement));
             } else {
                 finding = finding
                     .with_help("see `jailconf explain JC008` and the parameter list in jail(8)");

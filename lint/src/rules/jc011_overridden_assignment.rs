@@ -292,16 +292,16 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let mut finding = report
             .finding(
                 format!("`{shown}` is set again later {place}; this statement has no effect"),
-                first.span.clone(),
+                first.span(),
             )
             .with_label("overridden")
-            .with_secondary(second.span.clone(), "replaced here")
+            .with_secondary(second.span(), "replaced here")
             .with_help(help);
         finding.fix = Some(Fix {
             title: "remove the overridden statement".to_string(),
             safe: true,
             edits: vec![TextEdit {
-                span: removal(context, &first.span),
+                span: removal(context, &first.span()),
                 new_text: String::new(),
             }],
         });

@@ -86,10 +86,10 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
         let finding = report
                 .finding(
                     format!("`{old}` and `{new}` are both set in this {place}; `{new}` wins"),
-                    second.name_span.clone(),
+                    second.name_span(),
                 )
                 .with_label(format!("replaces `{old}`"))
-                .with_secondary(first.name_span.clone(), format!("`{old}` set here"))
+                .with_secondary(first.name_span(), format!("`{old}` set here"))
                 .with_help(format!(
                     "jail(8) treats them as one parameter and keeps the later statement; remove the `{old}` or the `{new}` statement"
                 ));

@@ -93,7 +93,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 if statement.block.is_some() || place.block.is_some() {
                     in_blocks
                         .entry((place.root, statement.is_var, &statement.name[..]))
-                        .or_insert_with(|| statement.name_span.clone());
+                        .or_insert_with(|| statement.name_span());
                 }
             }
             in_blocks

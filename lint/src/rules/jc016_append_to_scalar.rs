@@ -53,20 +53,18 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             continue;
         }
         let name = statement.name_str();
-        let Some(operator) = statement
-            .tree
-            .child_token(statement.node, TokenKind::PlusEq)
-        else {
+        let tree = context.tree(statement.file);
+        let Some(operator) = tree.child_token(statement.node, TokenKind::PlusEq) else {
             continue;
         };
-        let token = statement.tree.tokens().at(operator as usize);
+        let token = tree.tokens().at(operator as usize);
         let finding = report
             .finding(
                 format!("`+=` on `{name}`, which keeps only its last value"),
                 Span::new(statement.file, token.start..token.end),
             )
             .with_label("appends a value that replaces the earlier ones")
-            .with_secondary(statement.name_span.clone(), format!("`{name}` takes a single value"))
+            .with_secondary(statement.name_span(), format!("`{name}` takes a single value"))
             .with_help(format!(
                 "use `=` and write the whole value; jail(8) silently drops all but the last value of `{name}`"
             ));

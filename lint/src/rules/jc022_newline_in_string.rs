@@ -194,7 +194,7 @@ fn statements_by_file(context: &Context<'_>) -> Vec<Vec<(u32, u32, &'static str)
             continue;
         }
         if let Some((name, _)) = hook(&statement.name) {
-            let range = &statement.span.range;
+            let range = &statement.range;
             out[statement.file.0 as usize].push((range.start, range.end, name));
         }
     }

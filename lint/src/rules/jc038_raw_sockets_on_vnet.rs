@@ -64,7 +64,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
         if statement.is_var || !equal_opts(&statement.name, PARAM.as_bytes()) {
             continue;
         }
-        at.insert((statement.file.0, statement.span.range.start), statement);
+        at.insert((statement.file.0, statement.range.start), statement);
         if let Some(block) = statement.block {
             in_block
                 .entry((statement.file.0, block))
@@ -87,7 +87,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             };
             let own = at
                 .get(&(span.file.0, span.range.start))
-                .and_then(|s| s.block.filter(|&b| is_own_block(s, b, jail)))
+                .and_then(|s| s.block.filter(|&b| is_own_block(context, s, b, jail)))
                 .and_then(|block| in_block.get(&(span.file.0, block)));
             let entry = found
                 .entry((span.file.0, span.range.start))
@@ -131,8 +131,13 @@ fn may_have_children(jail: &JailRef<'_>) -> bool {
 
 /// Whether `block` is the block that defines `jail` (not a wildcard or
 /// another jail's block).
-fn is_own_block(statement: &StatementRef<'_>, block: NodeId, jail: &JailRef<'_>) -> bool {
-    let tree = statement.tree;
+fn is_own_block(
+    context: &Context<'_>,
+    statement: &StatementRef<'_>,
+    block: NodeId,
+    jail: &JailRef<'_>,
+) -> bool {
+    let tree = context.tree(statement.file);
     let Some(name_span) = jail.span() else {
         return false;
     };
@@ -150,10 +155,7 @@ fn removal(context: &Context<'_>, statements: &[&StatementRef<'_>]) -> Fix {
         .iter()
         .map(|statement| {
             let text = context.config.sources.get(statement.file).text();
-            let (start, end) = (
-                statement.span.range.start as usize,
-                statement.span.range.end as usize,
-            );
+            let (start, end) = (statement.range.start as usize, statement.range.end as usize);
             let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
             let line_start = text[..start]
                 .iter()
