@@ -97,9 +97,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
     };
     // When every top-level statement is in a top-level file (one no other
     // file includes), the sections are the blocks JC011 merges statements
-    // in: share its merges.
-    // Only the statements of included files are read: a top-level file's
-    // own statements are in its sections either way.
+    // in: share its merges. Only included files' statements need a look.
     let same_blocks = context.config.sources.iter().all(|(file, _)| {
         let top_level = FilePlace {
             root: file,

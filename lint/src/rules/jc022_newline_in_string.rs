@@ -2,7 +2,7 @@
 
 use jailconf_parser::diag::Severity;
 use jailconf_parser::lexer::{TokenKind, Tokens};
-use jailconf_parser::source::Span;
+use jailconf_parser::source::{FileId, Span};
 
 use crate::commands::hook;
 use crate::context::Context;
@@ -186,25 +186,22 @@ fn string_around(tokens: &Tokens, index: usize) -> Option<(usize, usize)> {
     }
 }
 
-/// The parameter statements of each file, by start offset.
-fn statements_by_file(context: &Context<'_>) -> Vec<Vec<(u32, u32, &'static str)>> {
-    let mut out = vec![Vec::new(); context.config.sources.len()];
-    for statement in context.statements() {
-        if statement.is_var {
-            continue;
-        }
-        if let Some((name, _)) = hook(&statement.name) {
-            let range = &statement.range;
-            out[statement.file.0 as usize].push((range.start, range.end, name));
-        }
+/// The hook (`exec.*`, `command`) whose statement holds the byte at
+/// `at`, if any. A file's statements are in source order and do not
+/// overlap.
+fn hook_at(context: &Context<'_>, file: FileId, at: u32) -> Option<&'static str> {
+    let statements = context.statements_of(file);
+    let index = statements
+        .partition_point(|s| s.range.start <= at)
+        .checked_sub(1)?;
+    let statement = &statements[index];
+    if statement.is_var || at >= statement.range.end {
+        return None;
     }
-    out
+    hook(&statement.name).map(|(name, _)| name)
 }
 
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
-    // Built when first needed (few strings run over several lines): it
-    // reads every statement.
-    let commands = std::cell::OnceCell::new();
     for (file, source) in context.config.sources.iter() {
         let tree = &source.parse.tree;
         let text = tree.text();
@@ -227,14 +224,9 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
                 .iter()
                 .find(|b| !matches!(b, b' ' | b'\t'))
                 .is_none_or(|b| matches!(b, b';' | b','));
-            let hooks =
-                commands.get_or_init(|| statements_by_file(context))[file.0 as usize].as_slice();
-            let hook = hooks
-                .partition_point(|(s, _, _)| *s <= start)
-                .checked_sub(1)
-                .map(|i| hooks[i])
-                .filter(|(_, e, _)| start < *e)
-                .map(|(_, _, name)| name);
+            // Only asked here: few strings run over several lines, and the
+            // statements list is built on first use.
+            let hook = hook_at(context, file, start);
             let inner = &text[start as usize + 1..end as usize - 1];
             let help = match hook {
                 // A multi-line script for sh: the line breaks separate
