@@ -619,7 +619,7 @@ struct DoubleQuoted {
 
 /// For a double-quoted string at `input[0]`: its length when it closes
 /// (as [`closed_quote_len`] finds it), the offset of its first `$` not
-/// escaped by a backslash (as [`dq_text_len`] finds it in the string's
+/// escaped by a backslash (as [`dq_text_end`] finds it in the string's
 /// body) and of its first line break, in one pass.
 fn double_quoted_len(input: &[u8]) -> Option<DoubleQuoted> {
     let mut dollar = None;
@@ -695,7 +695,7 @@ pub(crate) const fn zero_bytes(word: u64) -> u64 {
 /// backslash, scanning as jail(8)'s `text2lval` does (a backslash always
 /// takes the next byte), and whether there is a line break before it (in
 /// all of `input` when there is no such `$`).
-fn dq_text_len(input: &[u8]) -> (Option<usize>, bool) {
+fn dq_text_end(input: &[u8]) -> (Option<usize>, bool) {
     let mut line_break = false;
     let mut i = 0;
     while i < input.len() {
@@ -968,7 +968,7 @@ impl<'a> Lexer<'a> {
                     self.in_dq = false;
                     return;
                 };
-                match dq_text_len(&rest[..close - 1]) {
+                match dq_text_end(&rest[..close - 1]) {
                     (Some(dollar), line_break) => {
                         self.push_text(TokenKind::DqText, dollar, line_break)
                     }
