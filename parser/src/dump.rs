@@ -22,7 +22,7 @@ pub fn jail_e(config: &Config, separator: &[u8]) -> Vec<u8> {
 
 fn write_jail(out: &mut impl Write, jail: &Jail, separator: &[u8]) -> io::Result<()> {
     let mut first = true;
-    for param in jail.params.iter().filter(|p| p.name != b"jid") {
+    for param in jail.params.iter().filter(|p| *p.name != *b"jid") {
         if !first {
             out.write_all(separator)?;
         }

@@ -22,6 +22,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use crate::diag::{Diagnostic, Severity};
 use crate::glob::{self, GlobError, GlobResult};
 use crate::lexer::{piece_value, piece_value_into, TokenKind};
@@ -124,10 +126,12 @@ pub struct Value {
 /// One parameter of a jail after inheritance and expansion.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
-    /// The name as jail(8) prints it (the last spelling used).
-    pub name: Vec<u8>,
+    /// The name as jail(8) prints it (the last spelling used); borrowed
+    /// when that spelling is one of jail(8)'s own parameter names.
+    pub name: Cow<'static, [u8]>,
     /// The values, in order; empty for a parameter given without a value.
-    pub values: Vec<Value>,
+    /// The first is stored inline: most parameters have one.
+    pub values: SmallVec<[Value; 1]>,
     /// The statement that last set or appended to it; `None` for the
     /// implicit `name`/`jid` from the block name.
     pub span: Option<Span>,
@@ -1320,8 +1324,8 @@ impl<'r> Values<'r> {
         self.rest.splice(index..index, values);
     }
 
-    fn into_values(self) -> Vec<Value> {
-        let mut values = Vec::with_capacity(self.len());
+    fn into_values(self) -> SmallVec<[Value; 1]> {
+        let mut values = SmallVec::with_capacity(self.len());
         values.extend(
             self.first
                 .into_iter()
@@ -1356,6 +1360,9 @@ impl std::ops::IndexMut<usize> for Values<'_> {
 #[derive(Clone, Debug)]
 struct Entry<'r> {
     name: &'r [u8],
+    /// `name` when it is one of jail(8)'s own names spelled exactly: the
+    /// final [`Param`] borrows it instead of copying `name`.
+    static_name: Option<&'static [u8]>,
     /// Whether `name` has a `no` component ([`has_no_component`]).
     has_no: bool,
     values: Values<'r>,
@@ -1394,7 +1401,10 @@ impl JailList<'_> {
         let mut params = Vec::with_capacity(self.entries.iter().filter(|e| !e.is_var).count());
         for entry in self.entries.iter_mut().filter(|e| !e.is_var) {
             params.push(Param {
-                name: entry.name.to_vec(),
+                name: match entry.static_name {
+                    Some(name) => Cow::Borrowed(name),
+                    None => Cow::Owned(entry.name.to_vec()),
+                },
                 values: std::mem::take(&mut entry.values).into_values(),
                 span: entry.span.take(),
             });
@@ -1737,6 +1747,7 @@ impl<'r> Assembly<'r, '_> {
             .unwrap_or_else(|| Span::new(FileId(0), 0..0));
         list.entries.push(Entry {
             name,
+            static_name: Some(name),
             has_no: false,
             values: Values {
                 first: Some(PendingValue::literal(Cow::Borrowed(self.jail_name), span)),
@@ -1765,6 +1776,10 @@ impl<'r> Assembly<'r, '_> {
         statement: &'r Statement,
     ) {
         let name = arena.name(&statement.name);
+        let static_name = statement
+            .reserved
+            .map(str::as_bytes)
+            .filter(|reserved| *reserved == name);
         let values = &arena.strings[statement.values.clone()];
         let found = list
             .entries
@@ -1810,6 +1825,7 @@ impl<'r> Assembly<'r, '_> {
                 }
                 let entry = &mut list.entries[index];
                 entry.name = name;
+                entry.static_name = static_name;
                 entry.has_no = statement.has_no;
                 if !statement.append || values.is_empty() {
                     entry.values.clear();
@@ -1822,6 +1838,7 @@ impl<'r> Assembly<'r, '_> {
             None => {
                 list.entries.push(Entry {
                     name,
+                    static_name,
                     has_no: statement.has_no,
                     values: {
                         let mut pending = Values::default();
@@ -2057,6 +2074,38 @@ mod tests {
             assert_eq!(many.jails, one.jails, "{threads} threads");
             assert_eq!(many.diagnostics, one.diagnostics, "{threads} threads");
         }
+    }
+
+    /// A parameter spelled as jail(8) names it borrows the static name; any
+    /// other spelling (a `no` form, an unknown parameter) is copied.
+    #[test]
+    fn known_names_are_not_copied() {
+        let text = b"j { path = /j; nopersist; exec.start = a, b; my.param; $v = 1; }";
+        let config = Config::load(
+            MainFile::from_path("names.conf", text.to_vec()),
+            &NoFiles,
+            Target::V15,
+        );
+        let names: Vec<_> = (config.jails[0].params.iter())
+            .map(|param| {
+                (
+                    String::from_utf8_lossy(&param.name).into_owned(),
+                    matches!(param.name, Cow::Borrowed(_)),
+                )
+            })
+            .collect();
+        let expected = [
+            ("name", true),
+            ("path", true),
+            ("nopersist", false),
+            ("exec.start", true),
+            ("my.param", false),
+        ];
+        assert_eq!(
+            names,
+            expected.map(|(name, borrowed)| (name.to_string(), borrowed))
+        );
+        assert_eq!(config.jails[0].params[3].values.len(), 2);
     }
 
     #[test]
