@@ -113,11 +113,16 @@ impl MainFile {
     }
 }
 
+/// How many bytes of a [`Value`] are stored inline: as many as fit in
+/// the space of a `Vec`'s pointer and capacity. Short values (names,
+/// addresses, interfaces, short paths) then need no allocation.
+pub const INLINE_TEXT: usize = 16;
+
 /// One value of a parameter after expansion.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Value {
-    /// The bytes.
-    pub text: Vec<u8>,
+    /// The bytes, inline up to [`INLINE_TEXT`] of them.
+    pub text: SmallVec<[u8; INLINE_TEXT]>,
     /// The source string it was written as (for a list variable expanded
     /// into several values: that variable's value).
     pub span: Option<Span>,
@@ -1221,7 +1226,7 @@ pub fn is_numeric_name(name: &[u8]) -> bool {
 /// into the final [`Value`].
 #[derive(Clone, Debug)]
 struct PendingValue<'r> {
-    text: Cow<'r, [u8]>,
+    text: PendingText<'r>,
     /// References not substituted yet, in order.
     vars: &'r [VarRef],
     /// The names the references point into ([`Arena::names`]).
@@ -1235,7 +1240,7 @@ struct PendingValue<'r> {
 impl<'r> PendingValue<'r> {
     fn new(arena: &'r Arena, string: &'r CfString) -> Self {
         PendingValue {
-            text: Cow::Borrowed(&arena.text[string.text.clone()]),
+            text: PendingText::Source(&arena.text[string.text.clone()]),
             vars: &arena.vars[string.vars.clone()],
             names: &arena.names,
             shift: 0,
@@ -1244,7 +1249,7 @@ impl<'r> PendingValue<'r> {
     }
 
     /// A value without references.
-    fn literal(text: Cow<'r, [u8]>, span: Span) -> Self {
+    fn literal(text: PendingText<'r>, span: Span) -> Self {
         PendingValue {
             text,
             vars: &[],
@@ -1260,17 +1265,16 @@ impl<'r> PendingValue<'r> {
         let var = &self.vars[0];
         let pos = (var.pos + self.shift).min(self.text.len());
         match &mut self.text {
-            Cow::Owned(text) => {
+            PendingText::Substituted(text) => {
                 text.reserve_exact(bytes.len());
-                text.extend_from_slice(bytes);
-                text[pos..].rotate_right(bytes.len());
+                text.insert_from_slice(pos, bytes);
             }
-            Cow::Borrowed(old) => {
-                let mut text = Vec::with_capacity(old.len() + bytes.len() + extra);
+            PendingText::Source(old) => {
+                let mut text = SmallVec::with_capacity(old.len() + bytes.len() + extra);
                 text.extend_from_slice(&old[..pos]);
                 text.extend_from_slice(bytes);
                 text.extend_from_slice(&old[pos..]);
-                self.text = Cow::Owned(text);
+                self.text = PendingText::Substituted(text);
             }
         }
         self.shift += bytes.len();
@@ -1278,8 +1282,32 @@ impl<'r> PendingValue<'r> {
 
     fn into_value(self) -> Value {
         Value {
-            text: self.text.into_owned(),
+            text: match self.text {
+                PendingText::Source(text) => SmallVec::from_slice(text),
+                PendingText::Substituted(text) => text,
+            },
             span: Some(self.span),
+        }
+    }
+}
+
+/// The bytes of a [`PendingValue`].
+#[derive(Clone, Debug)]
+enum PendingText<'r> {
+    /// Still those of the source string.
+    Source(&'r [u8]),
+    /// Changed by a substitution: the value's own copy, in the form the
+    /// final [`Value`] keeps.
+    Substituted(SmallVec<[u8; INLINE_TEXT]>),
+}
+
+impl std::ops::Deref for PendingText<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            PendingText::Source(text) => text,
+            PendingText::Substituted(text) => text,
         }
     }
 }
@@ -1750,7 +1778,10 @@ impl<'r> Assembly<'r, '_> {
             static_name: Some(name),
             has_no: false,
             values: Values {
-                first: Some(PendingValue::literal(Cow::Borrowed(self.jail_name), span)),
+                first: Some(PendingValue::literal(
+                    PendingText::Source(self.jail_name),
+                    span,
+                )),
                 rest: Vec::new(),
             },
             is_var: false,
@@ -1979,7 +2010,7 @@ impl<'r> Assembly<'r, '_> {
         // room for what the later references will add too, if known.
         let string = &list.entries[p].values[s];
         let extra = match string.text {
-            Cow::Borrowed(_) => string.vars[1..]
+            PendingText::Source(_) => string.vars[1..]
                 .iter()
                 .filter_map(|var| {
                     let name = &string.names[var.name.clone()];
@@ -1987,7 +2018,7 @@ impl<'r> Assembly<'r, '_> {
                     Some(entry.values.first.as_ref()?.text.len())
                 })
                 .sum(),
-            Cow::Owned(_) => 0,
+            PendingText::Substituted(_) => 0,
         };
         // `vp != p`: entry `p` has generation `pgen`, a loop otherwise.
         let (referenced, entry) = if vp < p {

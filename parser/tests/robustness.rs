@@ -232,7 +232,7 @@ fn ten_thousand_nested_blocks() {
     let param = deepest
         .param("deepest")
         .expect("the deepest jail has its parameter");
-    assert_eq!(param.values[0].text, b"yes");
+    assert_eq!(*param.values[0].text, *b"yes");
     assert!(jails[..DEPTH - 1]
         .iter()
         .all(|j| j.param("deepest").is_none()));

@@ -141,7 +141,7 @@ impl<'a> Evaluator<'a> {
             let values = self
                 .jail
                 .and_then(|j| self.analysis.config.jails[j].param(&String::from_utf8_lossy(name)))
-                .map(|p| p.values.iter().map(|v| v.text.clone()).collect::<Vec<_>>())
+                .map(|p| p.values.iter().map(|v| v.text.to_vec()).collect::<Vec<_>>())
                 .filter(|v| !v.is_empty());
             return values.ok_or_else(|| EvalError::Undefined(lossy()));
         }
