@@ -354,7 +354,7 @@ struct Statement {
     values: Range<usize>,
     span: Span,
     /// The jail(8) parameter this name is (allowing a `no` prefix), if any.
-    reserved: Option<&'static str>,
+    reserved: Option<ReservedName>,
     /// Whether the name has a `no` component ([`has_no_component`]).
     has_no: bool,
 }
@@ -1007,61 +1007,105 @@ fn lower_values(tree: &SyntaxTree, file: FileId, list: NodeId, arena: &mut Arena
 /// Names jail(8) knows itself (its `intparams` table, without the internal
 /// conversion entries), in table order. A variable may not be named like
 /// one of these. `zfs.dataset` joined the table in FreeBSD 15.0.
+const RESERVED_NAMES: &[&str] = &[
+    "allow.dying",
+    "command",
+    "depend",
+    "exec.clean",
+    "exec.consolelog",
+    "exec.fib",
+    "exec.jail_user",
+    "exec.poststart",
+    "exec.poststop",
+    "exec.prepare",
+    "exec.prestart",
+    "exec.prestop",
+    "exec.release",
+    "exec.created",
+    "exec.start",
+    "exec.stop",
+    "exec.system_jail_user",
+    "exec.system_user",
+    "exec.timeout",
+    "interface",
+    "ip_hostname",
+    "mount",
+    "mount.devfs",
+    "mount.fdescfs",
+    "mount.procfs",
+    "mount.fstab",
+    "stop.timeout",
+    "vnet.interface",
+    "allow.chflags",
+    "allow.mount",
+    "allow.raw_sockets",
+    "allow.set_hostname",
+    "allow.socket_af",
+    "allow.sysvipc",
+    "devfs_ruleset",
+    "host.hostname",
+    "ip4.addr",
+    "ip6.addr",
+    "jid",
+    "name",
+    "path",
+    "persist",
+    "securelevel",
+    "vnet",
+    // Only this name differs between releases; it stays last so that
+    // older releases use the table without it.
+    "zfs.dataset",
+];
+
+/// [`RESERVED_NAMES`] as `target` has them.
 fn reserved_names(target: Target) -> &'static [&'static str] {
-    const WITH_ZFS: &[&str] = &[
-        "allow.dying",
-        "command",
-        "depend",
-        "exec.clean",
-        "exec.consolelog",
-        "exec.fib",
-        "exec.jail_user",
-        "exec.poststart",
-        "exec.poststop",
-        "exec.prepare",
-        "exec.prestart",
-        "exec.prestop",
-        "exec.release",
-        "exec.created",
-        "exec.start",
-        "exec.stop",
-        "exec.system_jail_user",
-        "exec.system_user",
-        "exec.timeout",
-        "interface",
-        "ip_hostname",
-        "mount",
-        "mount.devfs",
-        "mount.fdescfs",
-        "mount.procfs",
-        "mount.fstab",
-        "stop.timeout",
-        "vnet.interface",
-        "allow.chflags",
-        "allow.mount",
-        "allow.raw_sockets",
-        "allow.set_hostname",
-        "allow.socket_af",
-        "allow.sysvipc",
-        "devfs_ruleset",
-        "host.hostname",
-        "ip4.addr",
-        "ip6.addr",
-        "jid",
-        "name",
-        "path",
-        "persist",
-        "securelevel",
-        "vnet",
-        // Only this name differs between releases; it stays last so that
-        // older releases use the table without it.
-        "zfs.dataset",
-    ];
     if target >= Target::V15 {
-        WITH_ZFS
+        RESERVED_NAMES
     } else {
-        &WITH_ZFS[..WITH_ZFS.len() - 1]
+        &RESERVED_NAMES[..RESERVED_NAMES.len() - 1]
     }
+}
+
+/// One of [`RESERVED_NAMES`], by its place in the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ReservedName(u8);
+
+impl ReservedName {
+    const NAME: ReservedName = ReservedName::of("name");
+    const JID: ReservedName = ReservedName::of("jid");
+
+    /// The entry for `name`, which must be in the table.
+    const fn of(name: &str) -> ReservedName {
+        let mut index = 0;
+        while index < RESERVED_NAMES.len() {
+            if equal_bytes(RESERVED_NAMES[index].as_bytes(), name.as_bytes()) {
+                return ReservedName(index as u8);
+            }
+            index += 1;
+        }
+        panic!("not a reserved name");
+    }
+
+    fn as_str(self) -> &'static str {
+        RESERVED_NAMES[usize::from(self.0)]
+    }
+}
+
+const _: () = assert!(RESERVED_NAMES.len() <= 256, "a ReservedName is one byte");
+
+/// Byte equality for constants.
+const fn equal_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
 }
 
 /// [`reserved_names`] grouped by length, to find the one a name matches
@@ -1096,7 +1140,7 @@ impl ReservedNames {
 
     /// The first reserved name that `name` is (by [`equal_opts`]), given
     /// whether `name` has a `no` component.
-    fn find(&self, name: &[u8], has_no: bool) -> Option<&'static str> {
+    fn find(&self, name: &[u8], has_no: bool) -> Option<ReservedName> {
         let len = name.len();
         let mut first: Option<usize> = None;
         let mut consider = |index: usize| {
@@ -1125,7 +1169,8 @@ impl ReservedNames {
                 consider(index);
             }
         }
-        first.map(|index| self.names[index])
+        // `names` is a prefix of `RESERVED_NAMES`, which fits in a byte.
+        first.map(|index| ReservedName(index as u8))
     }
 }
 
@@ -1226,7 +1271,7 @@ pub fn is_numeric_name(name: &[u8]) -> bool {
 /// into the final [`Value`].
 #[derive(Clone, Debug)]
 struct PendingValue<'r> {
-    text: PendingText<'r>,
+    text: Cow<'r, [u8]>,
     /// References not substituted yet, in order.
     vars: &'r [VarRef],
     /// The names the references point into ([`Arena::names`]).
@@ -1240,7 +1285,7 @@ struct PendingValue<'r> {
 impl<'r> PendingValue<'r> {
     fn new(arena: &'r Arena, string: &'r CfString) -> Self {
         PendingValue {
-            text: PendingText::Source(&arena.text[string.text.clone()]),
+            text: Cow::Borrowed(&arena.text[string.text.clone()]),
             vars: &arena.vars[string.vars.clone()],
             names: &arena.names,
             shift: 0,
@@ -1249,7 +1294,7 @@ impl<'r> PendingValue<'r> {
     }
 
     /// A value without references.
-    fn literal(text: PendingText<'r>, span: Span) -> Self {
+    fn literal(text: Cow<'r, [u8]>, span: Span) -> Self {
         PendingValue {
             text,
             vars: &[],
@@ -1265,16 +1310,17 @@ impl<'r> PendingValue<'r> {
         let var = &self.vars[0];
         let pos = (var.pos + self.shift).min(self.text.len());
         match &mut self.text {
-            PendingText::Substituted(text) => {
+            Cow::Owned(text) => {
                 text.reserve_exact(bytes.len());
-                text.insert_from_slice(pos, bytes);
+                text.extend_from_slice(bytes);
+                text[pos..].rotate_right(bytes.len());
             }
-            PendingText::Source(old) => {
-                let mut text = SmallVec::with_capacity(old.len() + bytes.len() + extra);
+            Cow::Borrowed(old) => {
+                let mut text = Vec::with_capacity(old.len() + bytes.len() + extra);
                 text.extend_from_slice(&old[..pos]);
                 text.extend_from_slice(bytes);
                 text.extend_from_slice(&old[pos..]);
-                self.text = PendingText::Substituted(text);
+                self.text = Cow::Owned(text);
             }
         }
         self.shift += bytes.len();
@@ -1283,31 +1329,11 @@ impl<'r> PendingValue<'r> {
     fn into_value(self) -> Value {
         Value {
             text: match self.text {
-                PendingText::Source(text) => SmallVec::from_slice(text),
-                PendingText::Substituted(text) => text,
+                // A text that does not fit inline keeps its buffer.
+                Cow::Owned(text) if text.len() > INLINE_TEXT => SmallVec::from_vec(text),
+                text => SmallVec::from_slice(&text),
             },
             span: Some(self.span),
-        }
-    }
-}
-
-/// The bytes of a [`PendingValue`].
-#[derive(Clone, Debug)]
-enum PendingText<'r> {
-    /// Still those of the source string.
-    Source(&'r [u8]),
-    /// Changed by a substitution: the value's own copy, in the form the
-    /// final [`Value`] keeps.
-    Substituted(SmallVec<[u8; INLINE_TEXT]>),
-}
-
-impl std::ops::Deref for PendingText<'_> {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            PendingText::Source(text) => text,
-            PendingText::Substituted(text) => text,
         }
     }
 }
@@ -1390,7 +1416,7 @@ struct Entry<'r> {
     name: &'r [u8],
     /// `name` when it is one of jail(8)'s own names spelled exactly: the
     /// final [`Param`] borrows it instead of copying `name`.
-    static_name: Option<&'static [u8]>,
+    static_name: Option<ReservedName>,
     /// Whether `name` has a `no` component ([`has_no_component`]).
     has_no: bool,
     values: Values<'r>,
@@ -1430,7 +1456,7 @@ impl JailList<'_> {
         for entry in self.entries.iter_mut().filter(|e| !e.is_var) {
             params.push(Param {
                 name: match entry.static_name {
-                    Some(name) => Cow::Borrowed(name),
+                    Some(name) => Cow::Borrowed(name.as_str().as_bytes()),
                     None => Cow::Owned(entry.name.to_vec()),
                 },
                 values: std::mem::take(&mut entry.values).into_values(),
@@ -1763,10 +1789,10 @@ impl<'r> Assembly<'r, '_> {
 
     /// The implicit `name` or `jid` parameter from the block name.
     fn add_identity(&mut self, list: &mut JailList<'r>, jid: bool) {
-        let (name, slot): (&'static [u8], _) = if jid {
-            (b"jid", &mut list.jid_slot)
+        let (reserved, slot) = if jid {
+            (ReservedName::JID, &mut list.jid_slot)
         } else {
-            (b"name", &mut list.name_slot)
+            (ReservedName::NAME, &mut list.name_slot)
         };
         *slot = true;
         let span = self
@@ -1774,14 +1800,11 @@ impl<'r> Assembly<'r, '_> {
             .clone()
             .unwrap_or_else(|| Span::new(FileId(0), 0..0));
         list.entries.push(Entry {
-            name,
-            static_name: Some(name),
+            name: reserved.as_str().as_bytes(),
+            static_name: Some(reserved),
             has_no: false,
             values: Values {
-                first: Some(PendingValue::literal(
-                    PendingText::Source(self.jail_name),
-                    span,
-                )),
+                first: Some(PendingValue::literal(Cow::Borrowed(self.jail_name), span)),
                 rest: Vec::new(),
             },
             is_var: false,
@@ -1807,10 +1830,8 @@ impl<'r> Assembly<'r, '_> {
         statement: &'r Statement,
     ) {
         let name = arena.name(&statement.name);
-        let static_name = statement
-            .reserved
-            .map(str::as_bytes)
-            .filter(|reserved| *reserved == name);
+        let static_name =
+            (statement.reserved).filter(|reserved| reserved.as_str().as_bytes() == name);
         let values = &arena.strings[statement.values.clone()];
         let found = list
             .entries
@@ -1898,7 +1919,7 @@ impl<'r> Assembly<'r, '_> {
                         return;
                     }
                     let last = list.entries.len() - 1;
-                    match reserved {
+                    match reserved.as_str() {
                         "name" => {
                             list.name_slot = true;
                             list.entries[last].immutable = true;
@@ -2010,7 +2031,7 @@ impl<'r> Assembly<'r, '_> {
         // room for what the later references will add too, if known.
         let string = &list.entries[p].values[s];
         let extra = match string.text {
-            PendingText::Source(_) => string.vars[1..]
+            Cow::Borrowed(_) => string.vars[1..]
                 .iter()
                 .filter_map(|var| {
                     let name = &string.names[var.name.clone()];
@@ -2018,7 +2039,7 @@ impl<'r> Assembly<'r, '_> {
                     Some(entry.values.first.as_ref()?.text.len())
                 })
                 .sum(),
-            PendingText::Substituted(_) => 0,
+            Cow::Owned(_) => 0,
         };
         // `vp != p`: entry `p` has generation `pgen`, a loop otherwise.
         let (referenced, entry) = if vp < p {
@@ -2137,6 +2158,15 @@ mod tests {
             expected.map(|(name, borrowed)| (name.to_string(), borrowed))
         );
         assert_eq!(config.jails[0].params[3].values.len(), 2);
+    }
+
+    /// An entry is written for every parameter and variable of every
+    /// jail (and copied from the cached wildcard prefix): its size is
+    /// most of a jail's assembly traffic.
+    #[test]
+    fn entries_stay_small() {
+        assert_eq!(std::mem::size_of::<Entry<'_>>(), 152);
+        assert_eq!(std::mem::size_of::<Option<ReservedName>>(), 2);
     }
 
     #[test]
