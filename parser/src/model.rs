@@ -355,6 +355,8 @@ struct Statement {
     span: Span,
     /// The jail(8) parameter this name is (allowing a `no` prefix), if any.
     reserved: Option<ReservedName>,
+    /// `reserved` when the name is spelled exactly as it (no `no`).
+    static_name: Option<ReservedName>,
     /// Whether the name has a `no` component ([`has_no_component`]).
     has_no: bool,
 }
@@ -940,6 +942,7 @@ fn lower_statement(
     let range = tree.byte_range(node);
     let has_no = has_no_component(arena.name(&name));
     let reserved = reserved.find(arena.name(&name), has_no);
+    let static_name = reserved.filter(|reserved| reserved.as_str().as_bytes() == arena.name(&name));
     Some(Statement {
         name,
         is_var: piece.kind.is_variable(),
@@ -947,6 +950,7 @@ fn lower_statement(
         values,
         span: Span::new(file, range.start as u32..range.end as u32),
         reserved,
+        static_name,
         has_no,
     })
 }
@@ -1830,8 +1834,6 @@ impl<'r> Assembly<'r, '_> {
         statement: &'r Statement,
     ) {
         let name = arena.name(&statement.name);
-        let static_name =
-            (statement.reserved).filter(|reserved| reserved.as_str().as_bytes() == name);
         let values = &arena.strings[statement.values.clone()];
         let found = list
             .entries
@@ -1877,7 +1879,7 @@ impl<'r> Assembly<'r, '_> {
                 }
                 let entry = &mut list.entries[index];
                 entry.name = name;
-                entry.static_name = static_name;
+                entry.static_name = statement.static_name;
                 entry.has_no = statement.has_no;
                 if !statement.append || values.is_empty() {
                     entry.values.clear();
@@ -1890,7 +1892,7 @@ impl<'r> Assembly<'r, '_> {
             None => {
                 list.entries.push(Entry {
                     name,
-                    static_name,
+                    static_name: statement.static_name,
                     has_no: statement.has_no,
                     values: {
                         let mut pending = Values::default();
