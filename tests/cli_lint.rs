@@ -171,6 +171,42 @@ fn fix_writes_only_the_fixed_bytes() {
     assert_eq!(mode, 0o640);
 }
 
+/// A VNET jail's block copied without its `vnet;` line: `jail -c` fails
+/// when it moves the interface in (JC040, found by default), and the
+/// unsafe fix adds the line.
+#[test]
+fn interface_without_vnet_is_found_and_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jail.conf");
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint/JC040/forgotten-vnet.conf");
+    std::fs::copy(&source, &file).unwrap();
+
+    let run = jailconf(&["lint", "--format", "json", "jail.conf"], dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    let findings = value["findings"].as_array().unwrap();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["JC040"]);
+    assert_eq!(findings[0]["fix"]["safe"], false);
+
+    // Safe fixes leave it alone; the unsafe fix makes the jail a VNET jail.
+    let safe_only = jailconf(&["lint", "--fix", "jail.conf"], dir.path());
+    assert_eq!(safe_only.code, 1);
+    let fixed = jailconf(
+        &["lint", "--fix", "--unsafe-fixes", "jail.conf"],
+        dir.path(),
+    );
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    let expected = std::fs::read_to_string(&source)
+        .unwrap()
+        .replace("    vnet.interface", "    vnet;\n    vnet.interface");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+}
+
 #[test]
 fn explain() {
     let run = jailconf(&["explain", "JC034"], &fixtures());

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::model::equal_opts;
 use jailconf_parser::source::Span;
-use jailconf_parser::syntax::{NodeId, NodeKind};
+use jailconf_parser::syntax::NodeId;
 
 use crate::context::{c_strtol, Context, JailRef, StatementRef};
 use crate::hash::{FastMap, FastSet};
 use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
+
+use super::is_own_block;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -127,25 +129,6 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
 fn may_have_children(jail: &JailRef<'_>) -> bool {
     jail.last_value("children.max")
         .is_some_and(|v| c_strtol(&v.text) != 0)
-}
-
-/// Whether `block` is the block that defines `jail` (not a wildcard or
-/// another jail's block).
-fn is_own_block(
-    context: &Context<'_>,
-    statement: &StatementRef<'_>,
-    block: NodeId,
-    jail: &JailRef<'_>,
-) -> bool {
-    let tree = context.tree(statement.file);
-    let Some(name_span) = jail.span() else {
-        return false;
-    };
-    let Some(name) = tree.child_node(block, NodeKind::JailName) else {
-        return false;
-    };
-    let token = tree.tokens().at(tree.token_range(name).start);
-    name_span.file == statement.file && name_span.range == (token.start..token.end)
 }
 
 /// A fix removing the statements (each with its line when it is alone on

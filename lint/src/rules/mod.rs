@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use jailconf_parser::diag::{Diagnostic, Label};
 
-use crate::context::Context;
+use jailconf_parser::syntax::{NodeId, NodeKind};
+
+use crate::context::{Context, JailRef, StatementRef};
 use crate::rule::{Report, Rule};
 
 pub mod jc001_syntax_error;
@@ -39,6 +41,7 @@ pub mod jc036_interface_not_destroyed;
 pub mod jc037_address_outside_subnet;
 pub mod jc038_raw_sockets_on_vnet;
 pub mod jc039_ip4_inherit;
+pub mod jc040_interface_without_vnet;
 pub mod jc050_devfs_ruleset_zero;
 pub mod jc051_weak_enforce_statfs;
 pub mod jc052_mount_allowed_without_effect;
@@ -99,6 +102,7 @@ pub static ALL: &[&Rule] = &[
     &jc037_address_outside_subnet::RULE,
     &jc038_raw_sockets_on_vnet::RULE,
     &jc039_ip4_inherit::RULE,
+    &jc040_interface_without_vnet::RULE,
     &jc050_devfs_ruleset_zero::RULE,
     &jc051_weak_enforce_statfs::RULE,
     &jc052_mount_allowed_without_effect::RULE,
@@ -204,4 +208,23 @@ pub(crate) fn list(names: &[String]) -> String {
             names.len() - SHOWN
         )
     }
+}
+
+/// Whether `block` is the block that defines `jail` (not a wildcard or
+/// another jail's block).
+pub(crate) fn is_own_block(
+    context: &Context<'_>,
+    statement: &StatementRef<'_>,
+    block: NodeId,
+    jail: &JailRef<'_>,
+) -> bool {
+    let tree = context.tree(statement.file);
+    let Some(name_span) = jail.span() else {
+        return false;
+    };
+    let Some(name) = tree.child_node(block, NodeKind::JailName) else {
+        return false;
+    };
+    let token = tree.tokens().at(tree.token_range(name).start);
+    name_span.file == statement.file && name_span.range == (token.start..token.end)
 }
