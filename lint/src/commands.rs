@@ -72,7 +72,12 @@ pub enum NetAction<'t> {
         prefix: Option<u8>,
     },
     /// `ifconfig IF vnet JAIL`.
-    MoveToJail(Cow<'t, str>),
+    MoveToJail {
+        /// The interface moved.
+        interface: Cow<'t, str>,
+        /// The jail it moves into, by name or jid.
+        jail: Cow<'t, str>,
+    },
     /// `route add default GW` (`route add -inet6 default GW` too).
     DefaultRoute(IpAddr),
     /// `jib addm NAME IF…`: creates `e0a_NAME`/`e0b_NAME` on a bridge it
@@ -555,8 +560,11 @@ fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>)
                 }
             }
             "vnet" => {
-                if rest.get(i + 1).is_some() {
-                    actions.push(NetAction::MoveToJail(interface.clone()));
+                if let Some(jail) = rest.get(i + 1) {
+                    actions.push(NetAction::MoveToJail {
+                        interface: interface.clone(),
+                        jail: jail.clone(),
+                    });
                     i += 1;
                 }
             }
@@ -814,6 +822,16 @@ mod tests {
             net_actions("ifconfig epair60a destroy"),
             [NetAction::Destroy("epair60a".into())]
         );
+        // The target is kept (a hook may move an interface into another
+        // jail); `-vnet` takes an interface back and is no move.
+        assert_eq!(
+            net_actions("ifconfig epair60b vnet web"),
+            [NetAction::MoveToJail {
+                interface: "epair60b".into(),
+                jail: "web".into()
+            }]
+        );
+        assert!(net_actions("ifconfig epair60b -vnet web").is_empty());
     }
 
     #[test]

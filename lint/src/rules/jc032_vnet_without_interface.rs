@@ -122,7 +122,7 @@ fn has_interface(batch: &Batch<'_, '_>, jail: &JailRef<'_>) -> bool {
         || batch.net(jail).actions.iter().any(|a| {
             matches!(
                 (&a.action, a.side),
-                (NetAction::MoveToJail(_), Side::Host)
+                (NetAction::MoveToJail { .. }, Side::Host)
                     | (NetAction::Jib { .. } | NetAction::Jng { .. }, _)
             )
         })

@@ -12,7 +12,7 @@ use crate::context::{c_strtol, Context, JailRef, StatementRef};
 use crate::hash::{FastMap, FastSet};
 use crate::rule::{jail_check, Category, Check, JailCheck, Rule};
 
-use super::is_own_block;
+use super::{is_own_block, statement_removal};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -136,43 +136,9 @@ fn may_have_children(jail: &JailRef<'_>) -> bool {
 fn removal(context: &Context<'_>, statements: &[&StatementRef<'_>]) -> Fix {
     let edits = statements
         .iter()
-        .map(|statement| {
-            let text = context.config.sources.get(statement.file).text();
-            let (start, end) = (statement.range.start as usize, statement.range.end as usize);
-            let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
-            let line_start = text[..start]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1);
-            let line_end = text[end..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(text.len(), |p| end + p);
-            let alone_before = text[line_start..start].iter().all(blank);
-            // A comment after it on the line is about it: it goes too.
-            let rest = &text[end..line_end];
-            let rest = &rest[rest.iter().position(|b| !blank(b)).unwrap_or(rest.len())..];
-            let alone_after = rest.is_empty()
-                || (alone_before && (rest.starts_with(b"#") || rest.starts_with(b"//")));
-            let range = if alone_before && alone_after {
-                line_start..(line_end + 1).min(text.len())
-            } else if alone_after {
-                let from = text[..start]
-                    .iter()
-                    .rposition(|b| !blank(b))
-                    .map_or(0, |p| p + 1);
-                from..line_end
-            } else {
-                let to = text[end..line_end]
-                    .iter()
-                    .position(|b| !blank(b))
-                    .map_or(line_end, |p| end + p);
-                start..to
-            };
-            TextEdit {
-                span: Span::new(statement.file, range.start as u32..range.end as u32),
-                new_text: String::new(),
-            }
+        .map(|statement| TextEdit {
+            span: statement_removal(context, &statement.span()),
+            new_text: String::new(),
         })
         .collect();
     Fix {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use jailconf_parser::diag::{Diagnostic, Label};
 
+use jailconf_parser::source::Span;
 use jailconf_parser::syntax::{NodeId, NodeKind};
 
 use crate::context::{Context, JailRef, StatementRef};
@@ -227,4 +228,43 @@ pub(crate) fn is_own_block(
     };
     let token = tree.tokens().at(tree.token_range(name).start);
     name_span.file == statement.file && name_span.range == (token.start..token.end)
+}
+
+/// The text to delete to remove the statement at `span`: its whole line
+/// when nothing else is on it (a comment after it goes too, being about
+/// it), else the statement with the blanks on one side.
+pub(crate) fn statement_removal(context: &Context<'_>, span: &Span) -> Span {
+    let text = context.config.sources.get(span.file).text();
+    let (start, end) = (span.range.start as usize, span.range.end as usize);
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let line_start = text[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let line_end = text[end..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |p| end + p);
+    let alone_before = text[line_start..start].iter().all(blank);
+    // A comment after it on the line is about it: it goes too.
+    let rest = &text[end..line_end];
+    let rest = &rest[rest.iter().position(|b| !blank(b)).unwrap_or(rest.len())..];
+    let alone_after =
+        rest.is_empty() || (alone_before && (rest.starts_with(b"#") || rest.starts_with(b"//")));
+    let range = if alone_before && alone_after {
+        line_start..(line_end + 1).min(text.len())
+    } else if alone_after {
+        let from = text[..start]
+            .iter()
+            .rposition(|b| !blank(b))
+            .map_or(0, |p| p + 1);
+        from..line_end
+    } else {
+        let to = text[end..line_end]
+            .iter()
+            .position(|b| !blank(b))
+            .map_or(line_end, |p| end + p);
+        start..to
+    };
+    Span::new(span.file, range.start as u32..range.end as u32)
 }
