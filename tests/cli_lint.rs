@@ -207,6 +207,29 @@ fn interface_without_vnet_is_found_and_fixed() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
 }
 
+/// A hand-written `ifconfig IF vnet JAIL` in `exec.prestart` runs before
+/// the jail exists (JC041); with `vnet.interface` listing the interface,
+/// the safe fix removes the statement.
+#[test]
+fn interface_moved_before_creation_is_found_and_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jail.conf");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint/JC041/own-block.conf");
+    std::fs::copy(&source, &file).unwrap();
+
+    let run = jailconf(&["lint", "jail.conf"], dir.path());
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("error[JC041]"), "{}", run.stderr);
+
+    let fixed = jailconf(&["lint", "--fix", "jail.conf"], dir.path());
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    let expected = std::fs::read_to_string(&source).unwrap().replace(
+        "    exec.prestart += \"ifconfig epair5b vnet web\";   # hand it over\n",
+        "",
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+}
+
 #[test]
 fn explain() {
     let run = jailconf(&["explain", "JC034"], &fixtures());
