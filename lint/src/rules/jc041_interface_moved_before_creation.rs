@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
 Reports `ifconfig IF vnet JAIL` commands in `exec.prepare` or
 `exec.prestart` that move an interface into the jail being started (by
 its name or jid). When `vnet.interface` already lists the interface and
-the command is an `+=` statement of its own in the jail's block, a safe
+the command is a `+=` statement of its own in the jail's block, a safe
 fix removes the statement.
 
 ## Why
