@@ -402,6 +402,13 @@ impl<'b, 'a> Batch<'b, 'a> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times [`Hooks::build`] ran on this thread (for the test
+    /// that the scheduler knows every rule that reads them).
+    pub(crate) static HOOK_BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// [`Batch::hooks`]: the hook commands and network pictures of a batch.
 struct Hooks<'a> {
     commands: CommandCache<'a>,
@@ -413,6 +420,8 @@ impl<'a> Hooks<'a> {
     /// network pictures, jail by jail: while a jail's values and commands
     /// are still in the processor's cache.
     fn build(jails: &[JailRef<'a>]) -> Self {
+        #[cfg(test)]
+        HOOK_BUILDS.with(|builds| builds.set(builds.get() + 1));
         let (hook_values, hook_bytes) = (jails.iter())
             .flat_map(|jail| &jail.jail.params)
             .filter(|param| hook(&param.name).is_some())

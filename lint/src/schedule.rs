@@ -77,7 +77,7 @@ const ANALYSES: &[Analysis] = &[
 /// them with the batch, so they all go into one sweep: a sweep on another
 /// worker would build them again.
 const HOOK_READERS: &[&str] = &[
-    "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC056", "JC058",
+    "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC041", "JC056", "JC058",
 ];
 
 /// How many workers lint `config` when the options do not say.
@@ -262,4 +262,61 @@ fn plan(rules: &[&'static Rule], workers: usize) -> Plan {
     tasks.push(Task::Suppressions);
     tasks.extend(config_rules[cheap..].iter().map(rule_task));
     Plan { tasks, sweeps }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::HOOK_BUILDS;
+    use crate::{rules, HostFacts};
+    use jailconf_parser::{MainFile, NoFiles, Target};
+
+    /// A jail rule that reads the hook commands or network pictures must
+    /// be in [`HOOK_READERS`]: in a sweep of its own it would build them
+    /// again for every batch of jails. The configuration gives each
+    /// listed rule something to read, so the list holds no other rule.
+    #[test]
+    fn every_hook_reader_is_listed() {
+        let text = b"vnet; exec.start = \"/bin/sh /etc/rc\"; path = \"/usr/local/jails/$name\";
+            exec.prestart = \"ifconfig epair${id} create up\";
+            exec.prestart += \"ifconfig bridge0 addm epair${id}a up\";
+            exec.prestart += \"ifconfig epair${id}b vnet ${name}\";
+            exec.created = \"/usr/local/jails/${name}/setup\";
+            exec.start += \"ifconfig epair${id}b 192.0.2.${id}/24 up\";
+            exec.poststop = \"ifconfig epair${id}a destroy\";
+            mount = \"/data /usr/local/jails/${name}/data nullfs rw 0 0\";
+            exec.consolelog = \"/var/log/jail.log\";
+            a { $id = 1; vnet.interface = \"epair1b\"; }
+            b { $id = 2; }
+            c { $id = 3; vnet = inherit; ip4.addr = \"192.0.2.3\"; }";
+        let config = Config::load(
+            MainFile::from_path("jail.conf", text.to_vec()),
+            &NoFiles,
+            Target::default(),
+        );
+        let facts = HostFacts::default();
+        let context = Context::new(&config, &facts);
+        for rule in rules::ALL {
+            let Check::Jails(start) = rule.check else {
+                continue;
+            };
+            let before = HOOK_BUILDS.with(std::cell::Cell::get);
+            let mut findings = Vec::new();
+            let mut report = Report::new(rule, &mut findings);
+            let mut check = start(&context);
+            for batch in context.batches() {
+                for jail in batch.jails() {
+                    check.visit(jail, &batch, &mut report);
+                }
+            }
+            check.finish(&mut report);
+            let built = HOOK_BUILDS.with(std::cell::Cell::get) > before;
+            assert_eq!(
+                built,
+                HOOK_READERS.contains(&rule.code),
+                "{}: reads the hook commands, or is in HOOK_READERS, but not both",
+                rule.code
+            );
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! JC040 `interface-without-vnet`: `vnet.interface` on a jail that has no
 //! network stack of its own, which makes `jail -c` fail.
 
+use std::cell::OnceCell;
+
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::model::equal_opts;
 use jailconf_parser::source::Span;
@@ -82,13 +84,9 @@ struct Found {
 }
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    // The `vnet.interface` statements by place, for the fix.
-    let at: FastMap<(u32, u32), &StatementRef<'_>> = context
-        .statements()
-        .iter()
-        .filter(|s| !s.is_var && equal_opts(&s.name, b"vnet.interface"))
-        .map(|s| ((s.file.0, s.range.start), s))
-        .collect();
+    // The `vnet.interface` statements by place, for the fix: gathered at
+    // the first finding (most configurations have none).
+    let at: OnceCell<FastMap<(u32, u32), &StatementRef<'_>>> = OnceCell::new();
     batch_place_check(
         move |found, jail, batch| {
             // `vnet` may be in the part jail(8) could not read.
@@ -107,7 +105,15 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             });
             let restriction = address_restriction(jail);
             let fix = (vnet.is_none() && restriction.is_none())
-                .then(|| add_vnet(context, &at, jail))
+                .then(|| {
+                    let at = at.get_or_init(|| {
+                        (context.statements().iter())
+                            .filter(|s| !s.is_var && equal_opts(&s.name, b"vnet.interface"))
+                            .map(|s| ((s.file.0, s.range.start), s))
+                            .collect()
+                    });
+                    add_vnet(context, at, jail)
+                })
                 .flatten();
             let created = created_before_move(jail, batch);
             found.add(

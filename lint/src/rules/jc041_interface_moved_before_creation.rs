@@ -1,11 +1,13 @@
 //! JC041 `interface-moved-before-creation`: `ifconfig IF vnet JAIL` in a
 //! hook that runs before the jail exists.
 
+use std::cell::OnceCell;
+
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::source::Span;
 use jailconf_parser::syntax::NodeKind;
 
-use crate::commands::{net_actions_of, NetAction, Side};
+use crate::commands::{NetAction, Side};
 use crate::context::{lossy, Context, JailRef, StatementRef};
 use crate::rule::{batch_place_check, Category, Check, JailCheck, Rule};
 
@@ -71,64 +73,57 @@ struct Found {
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     // The statements of the hooks concerned, in source order, to find the
-    // statement a value is in.
-    let mut hooks: Vec<&StatementRef<'_>> = context
-        .statements()
-        .iter()
-        .filter(|s| {
-            !s.is_var
-                && BEFORE_CREATION
-                    .iter()
-                    .any(|hook| s.name.as_ref() == hook.as_bytes())
-        })
-        .collect();
-    hooks.sort_by_key(|s| (s.file, s.range.start));
-    let mut actions = Vec::new();
+    // statement a value is in: gathered at the first finding that may be
+    // fixed (most configurations have none).
+    let hooks: OnceCell<Vec<&StatementRef<'_>>> = OnceCell::new();
     batch_place_check(
         move |found, jail, batch| {
-            let name = jail.name();
-            let jid = jail.last_value("jid").map(|v| lossy(&v.text));
-            for hook_value in batch.hook_values(jail) {
-                if hook_value.side != Side::Host || !BEFORE_CREATION.contains(&hook_value.hook) {
+            let net = batch.net(jail);
+            let moves = net.actions.iter().filter(|action| {
+                action.side == Side::Host
+                    && BEFORE_CREATION.contains(&action.hook)
+                    && matches!(action.action, NetAction::MoveToJail { .. })
+            });
+            for action in moves {
+                let NetAction::MoveToJail {
+                    interface,
+                    jail: target,
+                } = &action.action
+                else {
+                    continue;
+                };
+                let jid = jail.last_value("jid").map(|v| lossy(&v.text));
+                if *target != jail.name() && jid.as_deref() != Some(target.as_ref()) {
                     continue;
                 }
-                actions.clear();
-                net_actions_of(hook_value.commands, &mut actions);
-                for action in &actions {
-                    let NetAction::MoveToJail {
-                        interface,
-                        jail: target,
-                    } = action
-                    else {
-                        continue;
-                    };
-                    if *target != name && jid.as_deref() != Some(target.as_ref()) {
-                        continue;
-                    }
-                    let Some(span) = hook_value.value.span.clone() else {
-                        continue;
-                    };
-                    let listed = jail
-                        .values("vnet.interface")
-                        .iter()
-                        .any(|v| v.text.as_slice() == interface.as_bytes());
-                    let alone = hook_value.commands.len() == 1;
-                    let fix = (listed && alone)
-                        .then(|| remove_statement(context, &hooks, &span, jail))
-                        .flatten();
-                    found.add(
-                        span,
-                        "",
-                        jail,
-                        Found {
-                            hook: hook_value.hook,
-                            interface: interface.to_string(),
-                            command: format!("ifconfig {interface} vnet {target}"),
-                            listed,
-                            fix,
-                        },
-                    );
-                }
+                let listed = jail
+                    .values("vnet.interface")
+                    .iter()
+                    .any(|v| v.text.as_slice() == interface.as_bytes());
+                // The fix removes the statement: only for a value that is
+                // this one command.
+                let alone = batch
+                    .hook_values(jail)
+                    .find(|value| value.value.span.as_ref() == Some(&action.span))
+                    .is_some_and(|value| value.commands.len() == 1);
+                let fix = (listed && alone)
+                    .then(|| {
+                        let hooks = hooks.get_or_init(|| hook_statements(context));
+                        remove_statement(context, hooks, &action.span, jail)
+                    })
+                    .flatten();
+                found.add(
+                    action.span.clone(),
+                    "",
+                    jail,
+                    Found {
+                        hook: action.hook,
+                        interface: interface.to_string(),
+                        command: format!("ifconfig {interface} vnet {target}"),
+                        listed,
+                        fix,
+                    },
+                );
             }
         },
         |mut place, report| {
@@ -169,6 +164,21 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             report.push(finding.with_help(help));
         },
     )
+}
+
+/// The statements of the hooks that run before the jail is created, in
+/// source order.
+fn hook_statements<'c, 'a>(context: &'c Context<'a>) -> Vec<&'c StatementRef<'a>> {
+    let mut hooks: Vec<&StatementRef<'_>> = (context.statements().iter())
+        .filter(|s| {
+            !s.is_var
+                && BEFORE_CREATION
+                    .iter()
+                    .any(|hook| s.name.as_ref() == hook.as_bytes())
+        })
+        .collect();
+    hooks.sort_by_key(|s| (s.file, s.range.start));
+    hooks
 }
 
 /// Removes the statement whose value is at `value`: when it is an `+=`
