@@ -78,6 +78,13 @@ pub enum NetAction<'t> {
         /// The jail it moves into, by name or jid.
         jail: Cow<'t, str>,
     },
+    /// `ifconfig IF name NEW`: the interface is called NEW from then on.
+    Rename {
+        /// The interface's name before.
+        interface: Cow<'t, str>,
+        /// Its new name.
+        to: Cow<'t, str>,
+    },
     /// `route add default GW` (`route add -inet6 default GW` too).
     DefaultRoute(IpAddr),
     /// `jib addm NAME IF…`: creates `e0a_NAME`/`e0b_NAME` on a bridge it
@@ -568,11 +575,20 @@ fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>)
                     i += 1;
                 }
             }
+            "name" => {
+                if let Some(to) = rest.get(i + 1) {
+                    actions.push(NetAction::Rename {
+                        interface: interface.clone(),
+                        to: to.clone(),
+                    });
+                    i += 1;
+                }
+            }
             "inet" | "inet6" => {}
             // Options whose argument is not an address of this interface.
-            "netmask" | "broadcast" | "prefixlen" | "descr" | "description" | "name" | "mtu"
-            | "metric" | "ether" | "lladdr" | "link" | "vlan" | "vlandev" | "vhid" | "advskew"
-            | "pass" | "group" | "-group" | "fib" | "tunnelfib" | "pltime" | "vltime" => i += 1,
+            "netmask" | "broadcast" | "prefixlen" | "descr" | "description" | "mtu" | "metric"
+            | "ether" | "lladdr" | "link" | "vlan" | "vlandev" | "vhid" | "advskew" | "pass"
+            | "group" | "-group" | "fib" | "tunnelfib" | "pltime" | "vltime" => i += 1,
             "tunnel" => i += 2,
             word => {
                 if let Some((addr, mut prefix)) =
@@ -832,6 +848,13 @@ mod tests {
             }]
         );
         assert!(net_actions("ifconfig epair60b -vnet web").is_empty());
+        assert_eq!(
+            net_actions("ifconfig epair60a up name e0a_web"),
+            [NetAction::Rename {
+                interface: "epair60a".into(),
+                to: "e0a_web".into()
+            }]
+        );
     }
 
     #[test]

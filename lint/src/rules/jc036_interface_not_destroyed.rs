@@ -222,15 +222,19 @@ fn guarded(jail: &JailRef<'_>, hook: &str, span: &Span) -> bool {
         .any(|v| v.text.windows(2).any(|w| w == b"||"))
 }
 
-/// What the jail's stop hooks destroy, keyed as in [`created`].
+/// What the jail's stop hooks destroy, keyed as in [`created`]. An
+/// interface the hooks renamed (`ifconfig epair7a name e0a_web`, as jail
+/// managers do) is destroyed under its new name.
 fn destroyed_by<'n, 'a: 'n>(
     batch: &'n Batch<'_, 'a>,
     jail: &JailRef<'_>,
 ) -> impl Iterator<Item = Key<'n>> + use<'n, 'a> {
-    let destroyed = (batch.net(jail).actions.iter())
+    let actions = batch.net(jail).actions;
+    let destroyed = (actions.iter())
         .filter(|action| AT_STOP.contains(&action.hook))
-        .filter_map(|action| match &action.action {
+        .filter_map(move |action| match &action.action {
             NetAction::Destroy(name) => {
+                let name = name_before_renames(actions, name);
                 Some(Key("", Cow::Borrowed(epair_base(name).unwrap_or(name))))
             }
             _ => None,
@@ -249,4 +253,16 @@ fn destroyed_by<'n, 'a: 'n>(
             Some(Key(prefix, Cow::Borrowed(name.as_ref())))
         });
     destroyed.chain(helpers)
+}
+
+/// The name `name` had before the renames among `actions` (`ifconfig IF
+/// name NEW`, followed back from the last).
+fn name_before_renames<'n>(actions: &'n [HookAction<'_>], name: &'n str) -> &'n str {
+    actions
+        .iter()
+        .rev()
+        .fold(name, |name, action| match &action.action {
+            NetAction::Rename { interface, to } if to == name => interface,
+            _ => name,
+        })
 }
