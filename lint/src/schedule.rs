@@ -72,12 +72,14 @@ const ANALYSES: &[Analysis] = &[
 
 /// The jail rules that read the hook commands and network pictures
 /// ([`Batch::net`](crate::context::Batch::net),
-/// [`Batch::hook_values`](crate::context::Batch::hook_values)). A sweep
+/// [`Batch::hook_values`](crate::context::Batch::hook_values)), some only
+/// for the jails they report (JC040). A sweep
 /// builds these for each batch of jails when a rule first asks and drops
 /// them with the batch, so they all go into one sweep: a sweep on another
 /// worker would build them again.
 const HOOK_READERS: &[&str] = &[
-    "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC041", "JC056", "JC058",
+    "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC040", "JC041", "JC056",
+    "JC058",
 ];
 
 /// How many workers lint `config` when the options do not say.
@@ -288,7 +290,8 @@ mod tests {
             exec.consolelog = \"/var/log/jail.log\";
             a { $id = 1; vnet.interface = \"epair1b\"; }
             b { $id = 2; }
-            c { $id = 3; vnet = inherit; ip4.addr = \"192.0.2.3\"; }";
+            c { $id = 3; vnet = inherit; ip4.addr = \"192.0.2.3\"; }
+            d { $id = 4; vnet = inherit; vnet.interface = \"epair4b\"; }";
         let config = Config::load(
             MainFile::from_path("jail.conf", text.to_vec()),
             &NoFiles,
