@@ -5,10 +5,11 @@ use crate::hash::FastMap;
 
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
 use jailconf_parser::params;
-use jailconf_parser::source::Span;
 
 use crate::context::{Context, StatementRef};
 use crate::rule::{Category, Check, Report, Rule};
+
+use super::statement_removal;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -230,32 +231,6 @@ pub(crate) fn merges<'s, K: std::hash::Hash + Eq + Copy>(
     }
 }
 
-/// The text to delete for a statement: with its indentation and line end
-/// when it is alone on its line, else with the blanks after it.
-fn removal(context: &Context<'_>, span: &Span) -> Span {
-    let text = context.config.sources.get(span.file).text();
-    let (start, end) = (span.range.start as usize, span.range.end as usize);
-    let line_start = text[..start]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let blanks_after = text[end..]
-        .iter()
-        .take_while(|&&b| b == b' ' || b == b'\t')
-        .count();
-    let after = end + blanks_after;
-    let alone_before = text[line_start..start]
-        .iter()
-        .all(|&b| b == b' ' || b == b'\t');
-    let at_line_end = after == text.len() || text[after] == b'\n';
-    let range = if alone_before && at_line_end {
-        line_start..(after + 1).min(text.len())
-    } else {
-        start..after
-    };
-    Span::new(span.file, range.start as u32..range.end as u32)
-}
-
 fn check(context: &Context<'_>, report: &mut Report<'_>) {
     let statements = context.statements();
     for merge in context.block_merges() {
@@ -301,7 +276,7 @@ fn check(context: &Context<'_>, report: &mut Report<'_>) {
             title: "remove the overridden statement".to_string(),
             safe: true,
             edits: vec![TextEdit {
-                span: removal(context, &first.span()),
+                span: statement_removal(context, &first.span()),
                 new_text: String::new(),
             }],
         });

@@ -2,10 +2,11 @@
 //! `sysvmsg`/`sysvsem`/`sysvshm`.
 
 use jailconf_parser::diag::{Fix, Severity, TextEdit};
-use jailconf_parser::source::Span;
 
 use crate::context::Context;
 use crate::rule::{place_check, Category, Check, JailCheck, Rule};
+
+use super::statement_removal;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -89,7 +90,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     title: "remove `allow.sysvipc`".to_string(),
                     safe: false,
                     edits: vec![TextEdit {
-                        span: whole_line(context, &place.span),
+                        span: statement_removal(context, &place.span),
                         new_text: String::new(),
                     }],
                 });
@@ -122,29 +123,4 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             report.push(finding);
         },
     )
-}
-
-/// The statement's whole line (with its newline) when nothing else is on
-/// it, else the statement alone.
-fn whole_line(context: &Context<'_>, span: &Span) -> Span {
-    let text = context.config.sources.get(span.file).text();
-    let (start, end) = (span.range.start as usize, span.range.end as usize);
-    let line_start = text[..start]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line_end = text[end..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(text.len(), |i| end + i + 1);
-    let blank = |bytes: &[u8]| {
-        bytes
-            .iter()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-    };
-    if blank(&text[line_start..start]) && blank(&text[end..line_end]) {
-        Span::new(span.file, line_start as u32..line_end as u32)
-    } else {
-        span.clone()
-    }
 }
