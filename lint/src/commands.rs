@@ -557,29 +557,24 @@ fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>)
         match rest[i].as_ref() {
             "create" => actions.push(NetAction::Create(interface.clone())),
             "destroy" => actions.push(NetAction::Destroy(interface.clone())),
-            "addm" => {
-                if let Some(member) = rest.get(i + 1) {
-                    actions.push(NetAction::AddMember {
-                        bridge: interface.clone(),
-                        member: member.clone(),
-                    });
-                    i += 1;
-                }
-            }
-            "vnet" => {
-                if let Some(jail) = rest.get(i + 1) {
-                    actions.push(NetAction::MoveToJail {
-                        interface: interface.clone(),
-                        jail: jail.clone(),
-                    });
-                    i += 1;
-                }
-            }
-            "name" => {
-                if let Some(to) = rest.get(i + 1) {
-                    actions.push(NetAction::Rename {
-                        interface: interface.clone(),
-                        to: to.clone(),
+            // Verbs whose argument names another interface, a jail or a
+            // new name.
+            verb @ ("addm" | "vnet" | "name") => {
+                if let Some(other) = rest.get(i + 1) {
+                    let (interface, other) = (interface.clone(), other.clone());
+                    actions.push(match verb {
+                        "addm" => NetAction::AddMember {
+                            bridge: interface,
+                            member: other,
+                        },
+                        "vnet" => NetAction::MoveToJail {
+                            interface,
+                            jail: other,
+                        },
+                        _ => NetAction::Rename {
+                            interface,
+                            to: other,
+                        },
                     });
                     i += 1;
                 }
