@@ -948,15 +948,22 @@ impl<T> Place<T> {
     /// "jail `a`" or "jails `a`, `b`, `c`" (each name once; long lists
     /// are shortened).
     pub fn jails_text(&self) -> String {
-        let mut seen = std::collections::HashSet::new();
-        let names: Vec<String> = self
-            .items
-            .iter()
-            .filter(|(n, _)| seen.insert(n.as_str()))
-            .map(|(n, _)| format!("`{n}`"))
-            .collect();
+        let names: Vec<String> = self.jail_names().map(|n| format!("`{n}`")).collect();
         let which = if names.len() == 1 { "jail" } else { "jails" };
         format!("{which} {}", crate::rules::list(&names))
+    }
+
+    /// How many different jails the place applies to.
+    pub fn jail_count(&self) -> usize {
+        self.jail_names().count()
+    }
+
+    /// The jails' names, each once, in jail order.
+    fn jail_names(&self) -> impl Iterator<Item = &str> {
+        let mut seen = std::collections::HashSet::new();
+        (self.items.iter())
+            .map(|(n, _)| n.as_str())
+            .filter(move |n| seen.insert(*n))
     }
 }
 

@@ -128,7 +128,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
         },
         |mut place, report| {
             let jails = place.jails_text();
-            let several = place.items.len() > 1;
+            let several = place.jail_count() > 1;
             let Some((_, first)) = place.items.first_mut() else {
                 return;
             };
