@@ -25,9 +25,9 @@ use std::io;
 use std::path::Path;
 
 use jailconf_parser::glob::{GlobError, GlobResult};
-use jailconf_parser::lexer::{self, Tokens};
+use jailconf_parser::lexer::{self, piece_value, Tokens};
 use jailconf_parser::source::{Sources, Span};
-use jailconf_parser::syntax::{Element, NodeId, SyntaxTree};
+use jailconf_parser::syntax::{Element, NodeId, NodeKind, SyntaxTree};
 use jailconf_parser::{dump, parse, Config, FileLoader, MainFile, Target};
 
 /// The path the fuzzed text is loaded as.
@@ -242,6 +242,40 @@ pub fn check_tree(tree: &SyntaxTree, input: &[u8]) -> Result<(), String> {
             all.len(),
             tree.node_count()
         ));
+    }
+    check_jail_names(tree)
+}
+
+/// Checks the jail names the parser recorded against the tokens: a block
+/// has one exactly when its `JailName` starts with a piece that is not a
+/// variable, and it is that piece's value; looking them up in order gives
+/// the same as looking each up alone.
+fn check_jail_names(tree: &SyntaxTree) -> Result<(), String> {
+    let mut cursor = 0;
+    for node in tree.descendants(tree.root()) {
+        let expected = (tree.kind(node) == NodeKind::JailBlock)
+            .then(|| tree.child_node(node, NodeKind::JailName))
+            .flatten()
+            .and_then(|name| tree.tokens().get(tree.token_range(name).start))
+            .filter(|piece| piece.kind.is_piece() && !piece.kind.is_variable())
+            .map(|piece| {
+                let text = &tree.text()[piece.range()];
+                (piece_value(piece.kind, text), piece.start..piece.end)
+            });
+        let recorded = tree
+            .jail_name(node)
+            .map(|(name, piece)| (name.to_vec(), piece));
+        if recorded != expected {
+            return Err(format!(
+                "node {node:?}: recorded jail name {recorded:?}, the tokens give {expected:?}"
+            ));
+        }
+        let in_order = tree.jail_name_in_order(node, &mut cursor);
+        if in_order.map(|(name, piece)| (name.to_vec(), piece)) != recorded {
+            return Err(format!(
+                "node {node:?}: the in-order jail name lookup differs"
+            ));
+        }
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ use smallvec::SmallVec;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::glob::{self, GlobError, GlobResult};
-use crate::lexer::{piece_value, piece_value_into, TokenKind};
+use crate::lexer::{piece_value_into, TokenKind};
 use crate::parser::{self, SyntaxErrorKind};
 use crate::source::{FileId, Sources, Span};
 use crate::syntax::{NodeId, NodeKind, SyntaxTree};
@@ -257,6 +257,7 @@ impl Config {
                 stopped: false,
                 includes: Vec::new(),
                 included: HashMap::new(),
+                name_cursors: Vec::new(),
             };
             roots.push(FileId(builder.sources.len() as u32));
             builder.read_main(main);
@@ -396,6 +397,9 @@ struct RecordBuilder<'a> {
     /// include cycle, or a pattern matched from several places) is read
     /// and parsed once and walked again.
     included: HashMap<PathBuf, FileId>,
+    /// Per file, where its next jail name is looked for (the walk reaches
+    /// a file's blocks in order).
+    name_cursors: Vec<usize>,
 }
 
 /// A file an `.include` matched, read only when the walk reaches it (as
@@ -454,6 +458,7 @@ impl RecordBuilder<'_> {
     fn add_file(&mut self, name: String, path: PathBuf, parse: parser::Parse) -> FileId {
         let failed = !parse.errors.is_empty();
         let file = self.sources.add(name, path, parse);
+        self.name_cursors.resize(self.sources.len(), 0);
         if failed {
             self.fatal = true;
             self.syntax_diagnostics(file);
@@ -577,9 +582,12 @@ impl RecordBuilder<'_> {
                     }
                 }
                 NodeKind::JailBlock => {
-                    let Some((own_name, name_span)) = block_name(tree, file, node) else {
+                    let Some((own_name, piece)) =
+                        tree.jail_name_in_order(node, &mut self.name_cursors[file.0 as usize])
+                    else {
                         continue;
                     };
+                    let (own_name, name_span) = (own_name.to_vec(), Span::new(file, piece));
                     let children = tree.child_nodes(node).count();
                     let end = tree.subtree_end(node);
                     let record = self.open_block(own_name, name_span, jail, children);
@@ -887,14 +895,8 @@ fn jail_syntax_message(
 /// is prepended) and the span of its name piece; `None` when the name is
 /// broken.
 pub fn block_name(tree: &SyntaxTree, file: FileId, node: NodeId) -> Option<(Vec<u8>, Span)> {
-    let name_node = tree.child_node(node, NodeKind::JailName)?;
-    let token = tree.token_range(name_node).start;
-    let piece = tree.tokens().get(token)?;
-    if !piece.kind.is_piece() || piece.kind.is_variable() {
-        return None;
-    }
-    let own = piece_value(piece.kind, tree.token_text(token as u32));
-    Some((own, Span::new(file, piece.start..piece.end)))
+    let (name, piece) = tree.jail_name(node)?;
+    Some((name.to_vec(), Span::new(file, piece)))
 }
 
 /// Whether a `Statement` node can be lowered: it has a name and no part of

@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::lexer::{self, piece_value, Token, TokenKind, Tokens};
+use crate::lexer::{self, piece_value, piece_value_into, Token, TokenKind, Tokens};
 use crate::syntax::{NodeKind, SyntaxTree, TreeBuilder};
 use crate::Target;
 
@@ -495,7 +495,13 @@ impl Parser<'_> {
     }
 
     fn block(&mut self, first: Token, name_is_joined: bool, name_end: usize) {
-        self.builder.start(NodeKind::JailBlock, self.pos);
+        let block = self.builder.start(NodeKind::JailBlock, self.pos);
+        let piece = &self.text[first.range()];
+        (self.builder.jail_names).push(
+            block,
+            |out| piece_value_into(first.kind, piece, out),
+            first.start..first.end,
+        );
         self.builder.start(NodeKind::JailName, self.pos);
         self.bump();
         if name_is_joined {

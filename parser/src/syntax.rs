@@ -58,6 +58,55 @@ pub struct SyntaxTree {
     pub(crate) nodes: Vec<NodeData>,
     /// The kind of each node, by index.
     pub(crate) kinds: Vec<NodeKind>,
+    pub(crate) jail_names: JailNames,
+}
+
+/// The decoded name of every jail block, recorded by the parser while the
+/// name's token is at hand. The model reads a block's name without going
+/// back to the tokens and the text: on a large file those reads would each
+/// miss the processor's cache.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct JailNames {
+    /// The names, one after the other.
+    bytes: Vec<u8>,
+    /// One entry per named block, in preorder.
+    entries: Vec<JailNameEntry>,
+}
+
+/// One named block in [`JailNames`].
+#[derive(Clone, Copy, Debug)]
+struct JailNameEntry {
+    block: u32,
+    /// Where the name ends in `bytes` (it starts where the previous ends).
+    end: u32,
+    /// The name piece's byte range in the text.
+    piece: (u32, u32),
+}
+
+impl JailNames {
+    /// Records `name`, written as the piece at `piece`, for `block` (the
+    /// blocks come in preorder).
+    pub(crate) fn push(&mut self, block: u32, name: impl FnOnce(&mut Vec<u8>), piece: Range<u32>) {
+        debug_assert!(self.entries.last().is_none_or(|last| last.block < block));
+        name(&mut self.bytes);
+        self.entries.push(JailNameEntry {
+            block,
+            end: self.bytes.len() as u32,
+            piece: (piece.start, piece.end),
+        });
+    }
+
+    /// The name and piece range of entry `index`.
+    fn entry(&self, index: usize) -> (&[u8], Range<u32>) {
+        let entry = self.entries[index];
+        let start = index
+            .checked_sub(1)
+            .map_or(0, |before| self.entries[before].end);
+        (
+            &self.bytes[start as usize..entry.end as usize],
+            entry.piece.0..entry.piece.1,
+        )
+    }
 }
 
 /// A child of a node: either a node or a token that belongs directly to it.
@@ -182,6 +231,37 @@ impl SyntaxTree {
         (node.0..end).map(NodeId)
     }
 
+    /// A jail block's own name, decoded (quotes removed, escapes
+    /// resolved), and the byte range of the piece it is written as; `None`
+    /// when the block has no usable name (none, a variable, or broken).
+    pub fn jail_name(&self, block: NodeId) -> Option<(&[u8], Range<u32>)> {
+        let entries = &self.jail_names.entries;
+        let index = entries.partition_point(|entry| entry.block < block.0);
+        (entries.get(index)?.block == block.0).then(|| self.jail_names.entry(index))
+    }
+
+    /// [`SyntaxTree::jail_name`] for blocks looked up in preorder: `cursor`
+    /// starts at 0 and is where the next block's entry is looked for first.
+    pub fn jail_name_in_order(
+        &self,
+        block: NodeId,
+        cursor: &mut usize,
+    ) -> Option<(&[u8], Range<u32>)> {
+        let entries = &self.jail_names.entries;
+        let index = if entries
+            .get(*cursor)
+            .is_some_and(|entry| entry.block == block.0)
+        {
+            *cursor
+        } else {
+            entries.partition_point(|entry| entry.block < block.0)
+        };
+        *cursor = index;
+        entries.get(index).filter(|entry| entry.block == block.0)?;
+        *cursor = index + 1;
+        Some(self.jail_names.entry(index))
+    }
+
     /// A debug rendering: one line per node and token, indented.
     pub fn debug_dump(&self) -> String {
         use std::fmt::Write;
@@ -293,6 +373,7 @@ pub(crate) struct TreeBuilder {
     nodes: Vec<NodeData>,
     kinds: Vec<NodeKind>,
     open: Vec<u32>,
+    pub(crate) jail_names: JailNames,
 }
 
 impl TreeBuilder {
@@ -303,6 +384,7 @@ impl TreeBuilder {
             nodes: Vec::with_capacity(nodes),
             kinds: Vec::with_capacity(nodes),
             open: Vec::new(),
+            jail_names: JailNames::default(),
         }
     }
 
@@ -343,6 +425,7 @@ impl TreeBuilder {
             tokens,
             nodes: self.nodes,
             kinds: self.kinds,
+            jail_names: self.jail_names,
         }
     }
 }
