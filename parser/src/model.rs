@@ -271,7 +271,12 @@ impl Config {
             } = builder;
             includes.extend(root_includes);
             sources = read;
-            jails.extend(assemble(records, &sources, target, threads, &mut found));
+            let assembled = assemble(records, &sources, target, threads, &mut found);
+            if jails.is_empty() {
+                jails = assembled;
+            } else {
+                jails.extend(assembled);
+            }
             diagnostics.extend(found);
             fatal |= root_fatal;
         }
@@ -452,6 +457,9 @@ impl RecordBuilder<'_> {
             IncludeBase::NameOf(name.as_bytes().into())
         };
         let file = self.add_file(name, main.path, parse);
+        // A record for each of the file's blocks and the global section.
+        let blocks = self.sources.get(file).parse.tree.jail_name_count();
+        self.records.reserve(blocks + 1);
         self.walk(file, base);
     }
 
@@ -1649,22 +1657,22 @@ fn assemble(
 /// Cuts `records` into runs of consecutive records holding `per_run`
 /// jails each (wildcard records go with the run they fall in), each with
 /// the position of its first record.
-fn jail_runs(records: Vec<Record>, per_run: usize) -> Vec<(usize, Vec<Record>)> {
-    let mut runs: Vec<(usize, Vec<Record>)> = Vec::new();
+fn jail_runs(mut records: Vec<Record>, per_run: usize) -> Vec<(usize, Vec<Record>)> {
+    let mut starts = vec![0];
     let mut jails_in_run = 0;
-    for (seq, record) in records.into_iter().enumerate() {
+    for (seq, record) in records.iter().enumerate() {
         let is_jail = !is_wildcard_name(&record.name);
-        match runs.last_mut() {
-            Some((_, run)) if !(is_jail && jails_in_run == per_run) => run.push(record),
-            _ => {
-                jails_in_run = 0;
-                let mut run = Vec::with_capacity(per_run + 1);
-                run.push(record);
-                runs.push((seq, run));
-            }
+        if is_jail && jails_in_run == per_run {
+            starts.push(seq);
+            jails_in_run = 0;
         }
         jails_in_run += usize::from(is_jail);
     }
+    // Split from the back: the first run stays where the records are.
+    let mut runs: Vec<_> = (starts.iter().rev())
+        .map(|&start| (start, records.split_off(start)))
+        .collect();
+    runs.reverse();
     runs
 }
 

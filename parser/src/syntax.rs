@@ -240,6 +240,11 @@ impl SyntaxTree {
         (entries.get(index)?.block == block.0).then(|| self.jail_names.entry(index))
     }
 
+    /// How many blocks have a name ([`SyntaxTree::jail_name`]).
+    pub fn jail_name_count(&self) -> usize {
+        self.jail_names.entries.len()
+    }
+
     /// [`SyntaxTree::jail_name`] for blocks looked up in preorder: `cursor`
     /// starts at 0 and is where the next block's entry is looked for first.
     pub fn jail_name_in_order(
