@@ -11,6 +11,7 @@ pub mod context;
 pub mod facts;
 pub mod fix;
 pub mod fleet;
+pub mod fstab;
 pub(crate) mod hash;
 pub mod rc_conf;
 pub mod rule;

@@ -5,6 +5,7 @@ use jailconf_parser::diag::Severity;
 
 use crate::commands::{program_name, Commands, Side};
 use crate::context::{Context, HookValue};
+use crate::fstab::FstabLine;
 use crate::rule::{batch_place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
@@ -69,30 +70,6 @@ const SENSITIVE: &[&str] = &[
     "/var/db/pkg",
 ];
 
-/// Decodes vis(3) octal escapes (`\040` for a space), as jail(8) does.
-fn unvis(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let octal = bytes
-            .get(i + 1..i + 4)
-            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
-        match octal {
-            Some(d) => {
-                let value = d.iter().fold(0u32, |v, b| v * 8 + u32::from(b - b'0'));
-                out.push(u8::try_from(value).unwrap_or(b'?'));
-                i += 4;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    crate::context::lossy(&out).into_owned()
-}
-
 /// Collapses repeated `/` and removes a trailing one.
 fn normalize(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -135,18 +112,11 @@ struct NullMount {
 
 /// A read-write nullfs mount from an fstab line.
 fn fstab_mount(line: &str) -> Option<NullMount> {
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    match fields.as_slice() {
-        [source, target, "nullfs", rest @ ..]
-            if rest.first().and_then(|o| options_writable(o)) != Some(false) =>
-        {
-            Some(NullMount {
-                source: unvis(source),
-                target: unvis(target),
-            })
-        }
-        _ => None,
-    }
+    let line = FstabLine::parse(line).filter(|line| line.fs_type == "nullfs")?;
+    (options_writable(line.options) != Some(false)).then_some(NullMount {
+        source: line.device,
+        target: line.mount_point,
+    })
 }
 
 /// [`command_mounts_of`] for a command string.
