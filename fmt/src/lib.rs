@@ -153,6 +153,7 @@ impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FormatError::Syntax(errors) => {
+                let errors: Vec<_> = errors.iter().filter(|e| !e.follow_on).collect();
                 let n = errors.len();
                 write!(
                     f,

@@ -494,6 +494,9 @@ impl RecordBuilder<'_> {
             })
             .map(|(i, _)| i);
         for (index, error) in source.parse.errors.iter().enumerate() {
+            if error.follow_on && Some(index) != first_reported {
+                continue;
+            }
             let code = match error.kind {
                 SyntaxErrorKind::UnexpectedToken | SyntaxErrorKind::UnexpectedEof => "syntax-error",
                 SyntaxErrorKind::UnterminatedString => "unterminated-string",

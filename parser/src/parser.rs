@@ -56,6 +56,10 @@ pub struct SyntaxError {
     /// The byte range of the token jail(8) reports the error at, or `None`
     /// when it reports the end of the file.
     pub jail_token: Option<Range<u32>>,
+    /// The error only follows from an earlier one on its line (a template
+    /// placeholder's braces): kept for the statements it breaks, not worth
+    /// showing.
+    pub follow_on: bool,
 }
 
 /// Lexes and parses `text` for the given target.
@@ -76,6 +80,7 @@ pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
         blocks: Vec::new(),
         statement_start: 0,
         line_starts: std::cell::OnceCell::new(),
+        placeholder_line: None,
     };
     if lex_errors {
         parser.lexical_errors();
@@ -89,6 +94,9 @@ pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
         errors,
     }
 }
+
+/// A related place of an error and what to say there.
+type Related = (Range<u32>, String);
 
 struct OpenBlock {
     lbrace: Option<Range<u32>>,
@@ -106,6 +114,9 @@ struct Parser<'a> {
     statement_start: usize,
     /// Line starts, computed on the first hint that names a line.
     line_starts: std::cell::OnceCell<Vec<u32>>,
+    /// The line of the last error reported on a template placeholder:
+    /// the errors that follow from it on that line are left out.
+    placeholder_line: Option<usize>,
 }
 
 impl Parser<'_> {
@@ -137,6 +148,7 @@ impl Parser<'_> {
                 hint: Some(hint.to_string()),
                 related: None,
                 jail_token: Some(range),
+                follow_on: false,
             });
         }
     }
@@ -202,6 +214,8 @@ impl Parser<'_> {
     fn error_at(&mut self, token: Option<Token>, message: String, hint: Option<String>) {
         let (context, related) = self.context_hint();
         let hint = context.or(hint);
+        let at = token.map_or_else(|| self.end_offset(), |t| t.start);
+        let (hint, related, follow_on) = self.placeholder_hint(at, hint, related);
         let (range, kind, jail_token) = match token {
             Some(t) => {
                 let kind = if t.kind == TokenKind::Stray {
@@ -223,6 +237,7 @@ impl Parser<'_> {
             hint,
             related,
             jail_token,
+            follow_on,
         });
     }
 
@@ -232,6 +247,7 @@ impl Parser<'_> {
         let (context, related) = self.context_hint();
         let hint = context.or(hint);
         let at = self.prev_end();
+        let (hint, related, follow_on) = self.placeholder_hint(at, hint, related);
         let found_desc = found.map_or_else(|| "end of file".to_string(), |t| describe(self, t));
         let (kind, jail_token) = match found {
             Some(t) => (SyntaxErrorKind::UnexpectedToken, Some(t.start..t.end)),
@@ -244,7 +260,64 @@ impl Parser<'_> {
             hint,
             related,
             jail_token,
+            follow_on,
         });
+    }
+
+    /// The hint and related label of an error at `at`, and whether it is a
+    /// follow-on error: the template hint for the first error on a line
+    /// with a template placeholder, a follow-on for the errors after it on
+    /// that line, and `hint` and `related` unchanged elsewhere.
+    fn placeholder_hint(
+        &mut self,
+        at: u32,
+        hint: Option<String>,
+        related: Option<Related>,
+    ) -> (Option<String>, Option<Related>, bool) {
+        let Some(line) = self.placeholder_on_line_of(at) else {
+            return (hint, related, false);
+        };
+        if self.placeholder_line == Some(line) {
+            return (hint, related, true);
+        }
+        self.placeholder_line = Some(line);
+        let hint = "this line holds a template placeholder (`{{ … }}` or `{% … %}`), whose braces \
+                    jail(8) reads as block braces; check the rendered file instead (the errors \
+                    that follow from it on this line are not shown)";
+        (Some(hint.to_string()), None, false)
+    }
+
+    /// The line of `offset` when it holds a template placeholder outside
+    /// quotes: `{{` or `{%`, as Jinja, Go templates or Salt write them.
+    fn placeholder_on_line_of(&self, offset: u32) -> Option<usize> {
+        let line = self.line_of(offset);
+        let starts = self.line_starts.get()?;
+        let start = starts[line - 1];
+        let end = starts.get(line).copied().unwrap_or(u32::MAX);
+        // The line's tokens, found from the cursor; a bounded search, as
+        // a line can be very long.
+        let mut first = self.pos.min(self.tokens.len());
+        for _ in 0..512 {
+            if first == 0 || self.tokens.at(first - 1).end <= start {
+                break;
+            }
+            first -= 1;
+        }
+        let on_line = || {
+            (self.tokens.range(first..self.tokens.len()))
+                .take_while(move |t| t.start < end)
+                .take(1024)
+        };
+        let opens_placeholder = |(open, next): (Token, Token)| {
+            open.kind == TokenKind::LBrace
+                && next.start == open.end
+                && (next.kind == TokenKind::LBrace
+                    || (next.kind.is_piece() && self.text.get(next.start as usize) == Some(&b'%')))
+        };
+        on_line()
+            .zip(on_line().skip(1))
+            .any(opens_placeholder)
+            .then_some(line)
     }
 
     /// A hint explaining the usual cause of an error in the current
@@ -443,6 +516,7 @@ impl Parser<'_> {
                 hint: Some("add the missing `}`".to_string()),
                 related,
                 jail_token: None,
+                follow_on: false,
             });
         }
         while self.blocks.pop().is_some() {

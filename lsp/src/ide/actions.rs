@@ -67,7 +67,7 @@ pub fn actions(analysis: &Analysis, file: FileId, range: Range<u32>) -> Vec<Acti
         });
     }
     let source = analysis.config.sources.get(file);
-    for error in &source.parse.errors {
+    for error in source.parse.errors.iter().filter(|e| !e.follow_on) {
         let missing_semi = error.range.is_empty()
             && error.message.starts_with("expected ")
             && error.message.contains("`;`");
