@@ -71,9 +71,18 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     .map(|n| (strsim::damerau_levenshtein(missing, &n), n))
                     .filter(|(distance, _)| *distance <= (missing.len() / 4).clamp(1, 3))
                     .min_by_key(|(distance, _)| *distance);
-                let help = match suggestion {
-                    Some((_, name)) => format!("did you mean `{name}`?"),
-                    None => {
+                // Defined in another file of this lint that the jail's own
+                // run does not read (a sibling in jail.conf.d).
+                let elsewhere = (context.jails().iter())
+                    .find(|j| j.name() == *missing)
+                    .and_then(|j| j.span());
+                let help = match (&elsewhere, suggestion) {
+                    (Some(span), _) => format!(
+                        "`{missing}` is defined in `{}`, which jail(8) does not read when it starts this file's jails (rc.d/jail starts each jail.conf.d file on its own); `.include` that file here",
+                        context.config.sources.get(span.file).name
+                    ),
+                    (None, Some((_, name))) => format!("did you mean `{name}`?"),
+                    (None, None) => {
                         "define the jail, `.include` the file that defines it, or remove it from `depend`"
                             .to_string()
                     }
@@ -83,7 +92,7 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 } else {
                     "depend"
                 };
-                let finding = report
+                let mut finding = report
                     .finding(
                         format!("{jails} {verb} on `{missing}`, which is not defined"),
                         place.span.clone(),
@@ -93,6 +102,10 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                     .with_jail_message(format!(
                         "{first_jail}: depends on undefined jail \"{missing}\""
                     ));
+                if let Some(span) = elsewhere {
+                    finding =
+                        finding.with_secondary(span, "defined here, for another run of jail(8)");
+                }
                 report.push(finding);
             }
         },
