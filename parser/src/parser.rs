@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::lexer::{self, piece_value, piece_value_into, Token, TokenKind, Tokens};
+use crate::lexer::{self, piece_value, Token, TokenKind, Tokens};
 use crate::syntax::{NodeKind, SyntaxTree, TreeBuilder};
 use crate::Target;
 
@@ -81,6 +81,7 @@ pub fn parse_owned(text: Vec<u8>, target: Target) -> Parse {
         statement_start: 0,
         line_starts: std::cell::OnceCell::new(),
         placeholder_line: None,
+        placeholder_checked: None,
     };
     if lex_errors {
         parser.lexical_errors();
@@ -117,6 +118,9 @@ struct Parser<'a> {
     /// The line of the last error reported on a template placeholder:
     /// the errors that follow from it on that line are left out.
     placeholder_line: Option<usize>,
+    /// The last line looked at for a placeholder, and whether it has one:
+    /// many errors on one long line look once.
+    placeholder_checked: Option<(usize, bool)>,
 }
 
 impl Parser<'_> {
@@ -274,9 +278,18 @@ impl Parser<'_> {
         hint: Option<String>,
         related: Option<Related>,
     ) -> (Option<String>, Option<Related>, bool) {
-        let Some(line) = self.placeholder_on_line_of(at) else {
-            return (hint, related, false);
+        let line = self.line_of(at);
+        let has_placeholder = match self.placeholder_checked {
+            Some((checked, has_placeholder)) if checked == line => has_placeholder,
+            _ => {
+                let has_placeholder = self.has_placeholder(line);
+                self.placeholder_checked = Some((line, has_placeholder));
+                has_placeholder
+            }
         };
+        if !has_placeholder {
+            return (hint, related, false);
+        }
         if self.placeholder_line == Some(line) {
             return (hint, related, true);
         }
@@ -287,11 +300,12 @@ impl Parser<'_> {
         (Some(hint.to_string()), None, false)
     }
 
-    /// The line of `offset` when it holds a template placeholder outside
-    /// quotes: `{{` or `{%`, as Jinja, Go templates or Salt write them.
-    fn placeholder_on_line_of(&self, offset: u32) -> Option<usize> {
-        let line = self.line_of(offset);
-        let starts = self.line_starts.get()?;
+    /// Whether 1-based `line` holds a template placeholder outside quotes:
+    /// `{{` or `{%`, as Jinja, Go templates or Salt write them.
+    fn has_placeholder(&self, line: usize) -> bool {
+        let Some(starts) = self.line_starts.get() else {
+            return false;
+        };
         let start = starts[line - 1];
         let end = starts.get(line).copied().unwrap_or(u32::MAX);
         // The line's tokens, found from the cursor; a bounded search, as
@@ -314,10 +328,7 @@ impl Parser<'_> {
                 && (next.kind == TokenKind::LBrace
                     || (next.kind.is_piece() && self.text.get(next.start as usize) == Some(&b'%')))
         };
-        on_line()
-            .zip(on_line().skip(1))
-            .any(opens_placeholder)
-            .then_some(line)
+        on_line().zip(on_line().skip(1)).any(opens_placeholder)
     }
 
     /// A hint explaining the usual cause of an error in the current
@@ -570,12 +581,7 @@ impl Parser<'_> {
 
     fn block(&mut self, first: Token, name_is_joined: bool, name_end: usize) {
         let block = self.builder.start(NodeKind::JailBlock, self.pos);
-        let piece = &self.text[first.range()];
-        (self.builder.jail_names).push(
-            block,
-            |out| piece_value_into(first.kind, piece, out),
-            first.start..first.end,
-        );
+        (self.builder.jail_names).push(block, first, &self.text[first.range()]);
         self.builder.start(NodeKind::JailName, self.pos);
         self.bump();
         if name_is_joined {

@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::lexer::{TokenKind, Tokens};
+use crate::lexer::{piece_value_into, Token, TokenKind, Tokens};
 
 /// What a node is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -84,11 +84,11 @@ struct JailNameEntry {
 }
 
 impl JailNames {
-    /// Records `name`, written as the piece at `piece`, for `block` (the
-    /// blocks come in preorder).
-    pub(crate) fn push(&mut self, block: u32, name: impl FnOnce(&mut Vec<u8>), piece: Range<u32>) {
+    /// Records the name `piece` (its token, and its text) gives `block`
+    /// (the blocks come in preorder).
+    pub(crate) fn push(&mut self, block: u32, piece: Token, text: &[u8]) {
         debug_assert!(self.entries.last().is_none_or(|last| last.block < block));
-        name(&mut self.bytes);
+        piece_value_into(piece.kind, text, &mut self.bytes);
         self.entries.push(JailNameEntry {
             block,
             end: self.bytes.len() as u32,
