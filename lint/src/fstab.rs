@@ -30,7 +30,7 @@ impl<'a> FstabLine<'a> {
     }
 
     /// The options, one by one.
-    pub fn options(&self) -> impl Iterator<Item = &'a str> {
+    pub fn split_options(&self) -> impl Iterator<Item = &'a str> {
         self.options
             .split(',')
             .map(str::trim)
@@ -72,9 +72,9 @@ mod tests {
         assert_eq!(line.device, "/data set");
         assert_eq!(line.mount_point, "$path/data");
         assert_eq!(line.fs_type, "nullfs");
-        assert_eq!(line.options().collect::<Vec<_>>(), ["ro", "noatime"]);
+        assert_eq!(line.split_options().collect::<Vec<_>>(), ["ro", "noatime"]);
         let short = FstabLine::parse("devfs /j/dev devfs").unwrap();
-        assert_eq!(short.options().count(), 0);
+        assert_eq!(short.split_options().count(), 0);
         assert_eq!(FstabLine::parse("/a /b"), None);
     }
 }

@@ -72,13 +72,14 @@ enum Exposure {
 fn unrestricted_devfs(line: &str) -> Option<String> {
     let line = FstabLine::parse(line).filter(|line| line.fs_type == "devfs")?;
     let restricted = line
-        .options()
+        .split_options()
         .filter_map(|option| option.strip_prefix("ruleset="))
         .any(|number| number.trim().parse::<u64>() != Ok(0));
     (!restricted).then_some(line.mount_point)
 }
 
 fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
+    // Key: a devfs entry's mount point, or empty for `devfs_ruleset = 0`.
     place_check(
         move |found, jail| {
             for value in jail.values("mount") {
@@ -112,48 +113,33 @@ fn check<'c, 'a>(_: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
             let Some((_, exposure)) = place.items.first() else {
                 return;
             };
-            let finding = match exposure {
-                Exposure::RulesetZero { mount } => {
-                    let finding = report
-                        .finding(
-                            format!(
-                                "`mount.devfs` with `devfs_ruleset = 0` shows every host device to {}",
-                                place.jails_text()
-                            ),
-                            place.span.clone(),
-                        )
-                        .with_label("0 means no ruleset")
-                        .with_help("use `devfs_ruleset = 4` (devfsrules_jail, also the default when unset) or a ruleset of your own from /etc/devfs.rules");
-                    match mount {
-                        Some(mount) => {
-                            finding.with_secondary(mount.clone(), "devfs is mounted here")
-                        }
-                        None => finding,
-                    }
-                }
+            let jails = place.jails_text();
+            let (message, label, help, secondary) = match exposure {
+                Exposure::RulesetZero { mount } => (
+                    format!("`mount.devfs` with `devfs_ruleset = 0` shows every host device to {jails}"),
+                    "0 means no ruleset",
+                    "use `devfs_ruleset = 4` (devfsrules_jail, also the default when unset) or a ruleset of your own from /etc/devfs.rules",
+                    mount.clone().map(|span| (span, "devfs is mounted here")),
+                ),
                 Exposure::MountEntry {
                     mount_point,
                     devfs_ruleset,
-                } => {
-                    let finding = report
-                        .finding(
-                            format!(
-                                "devfs at `{mount_point}` has no ruleset: it shows every host device to {}",
-                                place.jails_text()
-                            ),
-                            place.span.clone(),
-                        )
-                        .with_label("devfs mounted with no ruleset")
-                        .with_help("add the ruleset to the entry's options (`devfs … devfs rw,ruleset=4 0 0`); jail(8) applies `devfs_ruleset` only to `mount.devfs`");
-                    match devfs_ruleset {
-                        Some(setting) => finding.with_secondary(
-                            setting.clone(),
-                            "this does not apply to a devfs mounted by a `mount` entry",
-                        ),
-                        None => finding,
-                    }
-                }
+                } => (
+                    format!("devfs at `{mount_point}` has no ruleset: it shows every host device to {jails}"),
+                    "devfs mounted with no ruleset",
+                    "add the ruleset to the entry's options (`devfs … devfs rw,ruleset=4 0 0`); jail(8) applies `devfs_ruleset` only to `mount.devfs`",
+                    devfs_ruleset.clone().map(|span| {
+                        (span, "this does not apply to a devfs mounted by a `mount` entry")
+                    }),
+                ),
             };
+            let mut finding = report
+                .finding(message, place.span.clone())
+                .with_label(label)
+                .with_help(help);
+            if let Some((span, text)) = secondary {
+                finding = finding.with_secondary(span, text);
+            }
             report.push(finding);
         },
     )
@@ -165,7 +151,7 @@ mod tests {
 
     #[test]
     fn devfs_entries_without_a_ruleset() {
-        let unrestricted = |line| unrestricted_devfs(line);
+        let unrestricted = unrestricted_devfs;
         assert_eq!(
             unrestricted("devfs $path/compat/ubuntu/dev devfs rw 0 0").as_deref(),
             Some("$path/compat/ubuntu/dev")

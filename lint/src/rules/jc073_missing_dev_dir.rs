@@ -3,6 +3,7 @@
 use jailconf_parser::diag::Severity;
 
 use crate::context::{Context, JailRef};
+use crate::fstab::FstabLine;
 use crate::rule::{Category, Check, Report, Rule};
 
 use super::jc072_missing_path::{is_dir, named_by_hook};
@@ -107,10 +108,11 @@ fn mounts_on_root(jail: &JailRef<'_>, root: &str) -> bool {
             );
         }
     }
-    lines.iter().any(|line| {
-        line.split_whitespace().nth(1).is_some_and(|target| {
-            let target = target.trim_end_matches('/');
+    lines
+        .iter()
+        .filter_map(|line| FstabLine::parse(line))
+        .any(|line| {
+            let target = line.mount_point.trim_end_matches('/');
             target == root || target == format!("{root}/dev")
         })
-    })
 }
