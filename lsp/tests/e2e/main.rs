@@ -12,4 +12,5 @@ mod hover;
 mod lifecycle;
 mod navigation;
 mod presentation;
+mod robustness;
 mod symbols;
