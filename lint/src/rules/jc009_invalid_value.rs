@@ -9,7 +9,8 @@ use jailconf_parser::params::{self, ParamKind, ValueType};
 use jailconf_parser::source::Span;
 use jailconf_parser::Value;
 
-use crate::context::{Context, KnownParams};
+use crate::context::{Context, JailRef, KnownParams};
+use crate::fstab::FstabLine;
 use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
@@ -33,7 +34,11 @@ expansion, the way jail(8) and libjail read them when a jail is created:
 * `ip4.addr` / `ip6.addr`: every element written `[IFACE|]ADDR[/MASK]`
   with an address of the right family and a valid prefix length (or a
   dotted netmask for IPv4);
-* `path`: an absolute path.
+* `path`: an absolute path;
+* `mount`: every entry an fstab line with at least `DEVICE MOUNTPOINT
+  FSTYPE`, its mount point an absolute path;
+* `exec.consolelog`, when a command runs inside the jail: an absolute
+  path.
 
 Only the value jail(8) uses is checked: the last one of a single-valued
 parameter, every one of a list.
@@ -41,8 +46,8 @@ parameter, every one of a list.
 ## Why
 `jail -e` prints any value, but `jail -c` fails when the jail starts
 (often at boot) with `unknown boolean value`, `non-integer value`,
-`unknown jailsys value`, `not an IPv4 address` or `not an absolute
-pathname`.
+`unknown jailsys value`, `not an IPv4 address`, `not an absolute
+pathname` or `missing information`.
 
 ## Example
 ```
@@ -310,8 +315,63 @@ fn check_value(param: &params::Param, name: &str, text: &str) -> Option<Problem>
             )
             .jail_says(format!("path {}: not an absolute pathname", shown(text))),
         ),
+        ValueType::String if param.name == "exec.consolelog" && !bytes.starts_with(b"/") => Some(
+            Problem::new(
+                format!("`exec.consolelog` must be absolute, not {}", value()),
+                "not an absolute path",
+                "name the host file for the console output from its root, e.g. `exec.consolelog = \"/var/log/jail_${name}_console.log\";`",
+            )
+            .jail_says(format!("exec.consolelog: {}: not an absolute pathname", shown(text))),
+        ),
+        ValueType::List if param.name == "mount" => check_mount_entry(text),
         _ => None,
     }
+}
+
+/// Checks a `mount` entry as jail(8) reads it: blank-separated fields,
+/// none at all (nothing to mount), or at least `DEVICE MOUNTPOINT FSTYPE`
+/// with an absolute mount point.
+fn check_mount_entry(text: &str) -> Option<Problem> {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c');
+    let fields = text.split(blank).filter(|field| !field.is_empty()).count();
+    if fields == 0 {
+        return None;
+    }
+    let Some(line) = FstabLine::parse(text).filter(|_| fields >= 3) else {
+        return Some(
+            Problem::new(
+                format!("the `mount` entry {} is not a whole fstab line", quoted(text)),
+                "missing information",
+                "write `DEVICE MOUNTPOINT FSTYPE [OPTIONS]`, e.g. `mount += \"/data $path/data nullfs ro 0 0\";`",
+            )
+            .jail_says(format!("mount: {}: missing information", shown(text))),
+        );
+    };
+    (!line.mount_point.starts_with('/')).then(|| {
+        Problem::new(
+            format!(
+                "the mount point `{}` of a `mount` entry is not an absolute path",
+                shown(&line.mount_point)
+            ),
+            "not an absolute path",
+            format!(
+                "mount points are host paths: write it under the jail's root, e.g. `$path/{}`",
+                shown(line.mount_point.trim_start_matches("./"))
+            ),
+        )
+        .jail_says(format!(
+            "mount: {}: not an absolute pathname",
+            shown(&line.mount_point)
+        ))
+    })
+}
+
+/// Whether jail(8) runs a command inside the jail (and so opens
+/// `exec.consolelog`): a non-empty `exec.start`, `command` or `exec.stop`.
+fn runs_commands_inside(jail: &JailRef<'_>) -> bool {
+    ["exec.start", "command", "exec.stop"]
+        .iter()
+        .any(|name| jail.values(name).iter().any(|value| !value.text.is_empty()))
 }
 
 /// An example value for an integer parameter's help.
@@ -334,8 +394,9 @@ fn may_be_invalid(param: &params::Param) -> bool {
         | ValueType::Jailsys
         | ValueType::Ip4List
         | ValueType::Ip6List => true,
-        ValueType::String => param.name == "path",
-        ValueType::Struct | ValueType::CommandList | ValueType::List => false,
+        ValueType::String => matches!(param.name, "path" | "exec.consolelog"),
+        ValueType::List => param.name == "mount",
+        ValueType::Struct | ValueType::CommandList => false,
     }
 }
 
@@ -374,7 +435,9 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 let Some((known, _)) = known_params.get(&param.name) else {
                     continue;
                 };
-                if !may_be_invalid(known) {
+                if !may_be_invalid(known)
+                    || (known.name == "exec.consolelog" && !runs_commands_inside(jail))
+                {
                     continue;
                 }
                 let name = crate::context::lossy(&param.name);
