@@ -85,6 +85,14 @@ pub enum NetAction<'t> {
         /// Its new name.
         to: Cow<'t, str>,
     },
+    /// `ifconfig IF ether|lladdr|link MAC`: a fixed link-level (MAC)
+    /// address.
+    LinkAddress {
+        /// The interface.
+        interface: Cow<'t, str>,
+        /// The address.
+        mac: MacAddress,
+    },
     /// `route add default GW` (`route add -inet6 default GW` too).
     DefaultRoute(IpAddr),
     /// `jib addm NAME IF…`: creates `e0a_NAME`/`e0b_NAME` on a bridge it
@@ -580,10 +588,19 @@ fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>)
                 }
             }
             "inet" | "inet6" => {}
+            "ether" | "lladdr" | "link" => {
+                if let Some(mac) = arg(i + 1).and_then(MacAddress::parse) {
+                    actions.push(NetAction::LinkAddress {
+                        interface: interface.clone(),
+                        mac,
+                    });
+                }
+                i += 1;
+            }
             // Options whose argument is not an address of this interface.
             "netmask" | "broadcast" | "prefixlen" | "descr" | "description" | "mtu" | "metric"
-            | "ether" | "lladdr" | "link" | "vlan" | "vlandev" | "vhid" | "advskew" | "pass"
-            | "group" | "-group" | "fib" | "tunnelfib" | "pltime" | "vltime" => i += 1,
+            | "vlan" | "vlandev" | "vhid" | "advskew" | "pass" | "group" | "-group" | "fib"
+            | "tunnelfib" | "pltime" | "vltime" => i += 1,
             "tunnel" => i += 2,
             word => {
                 if let Some((addr, mut prefix)) =
@@ -605,6 +622,35 @@ fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>)
             }
         }
         i += 1;
+    }
+}
+
+/// A MAC address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MacAddress(pub [u8; 6]);
+
+impl MacAddress {
+    /// Six groups of one or two hex digits separated by `:` or `.`, as
+    /// ifconfig(8) takes a link-level address (`random` and other words
+    /// are not addresses).
+    pub fn parse(text: &str) -> Option<MacAddress> {
+        let mut bytes = [0u8; 6];
+        let mut groups = text.split([':', '.']);
+        for byte in &mut bytes {
+            let group = groups.next()?;
+            if !(1..=2).contains(&group.len()) {
+                return None;
+            }
+            *byte = u8::from_str_radix(group, 16).ok()?;
+        }
+        groups.next().is_none().then_some(MacAddress(bytes))
+    }
+}
+
+impl std::fmt::Display for MacAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
     }
 }
 
@@ -923,6 +969,39 @@ mod tests {
             Some(("fe80::1".parse().unwrap(), None))
         );
         assert_eq!(parse_address("10.0.0.0.1"), None);
+        assert_eq!(
+            MacAddress::parse("2:0:0:AB:cd:1").map(|mac| mac.to_string()),
+            Some("02:00:00:ab:cd:01".to_string())
+        );
+        assert_eq!(
+            MacAddress::parse("02.00.00.00.00.05"),
+            Some(MacAddress([2, 0, 0, 0, 0, 5]))
+        );
+        for text in [
+            "random",
+            "02:00:00:00:00",
+            "02:00:00:00:00:00:01",
+            "02:000:00:00:00:01",
+            "0g:00:00:00:00:01",
+            "",
+        ] {
+            assert_eq!(MacAddress::parse(text), None, "{text}");
+        }
+        assert_eq!(
+            net_actions("ifconfig epair5b ether 02:00:00:00:00:05 inet 10.0.0.5/24 up"),
+            [
+                NetAction::LinkAddress {
+                    interface: "epair5b".into(),
+                    mac: MacAddress([2, 0, 0, 0, 0, 5])
+                },
+                NetAction::Address {
+                    interface: "epair5b".into(),
+                    addr: "10.0.0.5".parse().unwrap(),
+                    prefix: Some(24)
+                }
+            ]
+        );
+        assert!(net_actions("ifconfig epair5b ether random up").is_empty());
         assert_eq!(epair_base("epair60a"), Some("epair60"));
         assert_eq!(epair_base("epair7"), Some("epair7"));
         assert_eq!(epair_base("epair"), None);

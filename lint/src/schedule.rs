@@ -78,8 +78,8 @@ const ANALYSES: &[Analysis] = &[
 /// them with the batch, so they all go into one sweep: a sweep on another
 /// worker would build them again.
 const HOOK_READERS: &[&str] = &[
-    "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC040", "JC041", "JC056",
-    "JC058",
+    "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC040", "JC041", "JC042",
+    "JC056", "JC058",
 ];
 
 /// How many workers lint `config` when the options do not say.

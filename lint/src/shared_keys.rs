@@ -16,6 +16,7 @@ use std::net::IpAddr;
 
 use jailconf_parser::source::Span;
 
+use crate::commands::MacAddress;
 use crate::hash::FastSet;
 
 /// A key as bytes: two keys are the same key when their bytes are equal.
@@ -27,6 +28,12 @@ pub(crate) trait KeyBytes {
 impl KeyBytes for Cow<'_, str> {
     fn write_bytes(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl KeyBytes for MacAddress {
+    fn write_bytes(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0);
     }
 }
 
