@@ -113,7 +113,8 @@ fn has_up_flag(header: &str) -> bool {
         .is_some_and(|(flags, _)| flags.split(',').any(|flag| flag == "UP"))
 }
 
-fn netmask_bits(mask: &str) -> Option<u8> {
+/// The prefix length of a hex netmask as ifconfig prints it (`0xffffff00`).
+pub(crate) fn netmask_bits(mask: &str) -> Option<u8> {
     let hex = mask.strip_prefix("0x")?;
     u32::from_str_radix(hex, 16)
         .ok()
@@ -155,28 +156,11 @@ impl HostFacts {
     pub fn subnets(&self, name: &str) -> Vec<ipnet::IpNet> {
         let mut nets = Vec::new();
         if let Some(rc) = &self.rc_conf {
-            for (interface, value) in rc.conf.ifconfig() {
-                if RcConf::interface_of(interface) != name {
-                    continue;
-                }
-                let words: Vec<&str> = value.split_whitespace().collect();
-                for (i, word) in words.iter().enumerate() {
-                    if let Some((addr, prefix)) = parse_address(word) {
-                        let prefix =
-                            prefix.or_else(|| match (words.get(i + 1), words.get(i + 2)) {
-                                (Some(&"netmask"), Some(mask)) => mask
-                                    .parse::<std::net::Ipv4Addr>()
-                                    .ok()
-                                    .map(|m| u32::from(m).count_ones() as u8)
-                                    .or_else(|| netmask_bits(mask)),
-                                (Some(&"prefixlen"), Some(len)) => len.parse().ok(),
-                                _ => None,
-                            });
-                        if let Some(prefix) = prefix {
-                            if let Ok(net) = ipnet::IpNet::new(addr, prefix) {
-                                nets.push(net.trunc());
-                            }
-                        }
+            let addresses = rc.conf.addresses();
+            for address in addresses.iter().filter(|a| a.interface == name) {
+                if let Some(prefix) = address.prefix {
+                    if let Ok(net) = ipnet::IpNet::new(address.addr, prefix) {
+                        nets.push(net.trunc());
                     }
                 }
             }

@@ -1,6 +1,10 @@
 //! Host facts from an rc.conf(5) file: sh-style `name="value"` lines.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::commands::parse_address;
+use crate::facts::netmask_bits;
 
 /// The variables of an rc.conf file that matter for jails.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -16,6 +20,21 @@ pub struct RcValue {
     pub value: String,
     /// Where it is.
     pub line: usize,
+}
+
+/// An address an `ifconfig_*` line of rc.conf gives a host interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RcAddress<'r> {
+    /// The interface (`em0` for `ifconfig_em0_alias0`).
+    pub interface: &'r str,
+    /// The variable (`ifconfig_em0_alias0`).
+    pub variable: &'r str,
+    /// Its 1-based line.
+    pub line: usize,
+    /// The address.
+    pub addr: IpAddr,
+    /// The prefix length, when the line gives one.
+    pub prefix: Option<u8>,
 }
 
 impl RcConf {
@@ -81,6 +100,41 @@ impl RcConf {
             // ifconfig_em0_alias0, ifconfig_em0_ipv6 and friends.
             Some((interface, value.value.as_str()))
         })
+    }
+
+    /// The addresses `ifconfig_IF` lines (and `_aliasN`, `_ipv6`) give
+    /// the host's interfaces, with the prefix length when the line has one
+    /// (`/24`, `netmask 255.255.255.0` or `0xffffff00`, `prefixlen 64`).
+    pub fn addresses(&self) -> Vec<RcAddress<'_>> {
+        let mut addresses = Vec::new();
+        for (name, value) in &self.vars {
+            let Some(suffix) = name.strip_prefix("ifconfig_") else {
+                continue;
+            };
+            let words: Vec<&str> = value.value.split_whitespace().collect();
+            for (i, word) in words.iter().enumerate() {
+                let Some((addr, prefix)) = parse_address(word) else {
+                    continue;
+                };
+                let prefix = prefix.or_else(|| match (words.get(i + 1), words.get(i + 2)) {
+                    (Some(&"netmask"), Some(mask)) => mask
+                        .parse::<std::net::Ipv4Addr>()
+                        .ok()
+                        .map(|m| u32::from(m).count_ones() as u8)
+                        .or_else(|| netmask_bits(mask)),
+                    (Some(&"prefixlen"), Some(len)) => len.parse().ok(),
+                    _ => None,
+                });
+                addresses.push(RcAddress {
+                    interface: RcConf::interface_of(suffix),
+                    variable: name,
+                    line: value.line,
+                    addr,
+                    prefix,
+                });
+            }
+        }
+        addresses
     }
 
     /// The interface an `ifconfig_*` variable's suffix configures:

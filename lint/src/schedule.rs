@@ -79,7 +79,7 @@ const ANALYSES: &[Analysis] = &[
 /// worker would build them again.
 const HOOK_READERS: &[&str] = &[
     "JC030", "JC032", "JC033", "JC034", "JC035", "JC036", "JC037", "JC040", "JC041", "JC042",
-    "JC056", "JC058",
+    "JC043", "JC056", "JC058",
 ];
 
 /// How many workers lint `config` when the options do not say.
@@ -270,13 +270,16 @@ fn plan(rules: &[&'static Rule], workers: usize) -> Plan {
 mod tests {
     use super::*;
     use crate::context::HOOK_BUILDS;
+    use crate::facts::RcFacts;
+    use crate::rc_conf::RcConf;
     use crate::{rules, HostFacts};
     use jailconf_parser::{MainFile, NoFiles, Target};
 
     /// A jail rule that reads the hook commands or network pictures must
     /// be in [`HOOK_READERS`]: in a sweep of its own it would build them
     /// again for every batch of jails. The configuration gives each
-    /// listed rule something to read, so the list holds no other rule.
+    /// listed rule something to read, so the list holds no other rule;
+    /// an rc.conf lets the rules that need host facts read too.
     #[test]
     fn every_hook_reader_is_listed() {
         let text = b"vnet; exec.start = \"/bin/sh /etc/rc\"; path = \"/usr/local/jails/$name\";
@@ -297,7 +300,13 @@ mod tests {
             &NoFiles,
             Target::default(),
         );
-        let facts = HostFacts::default();
+        let facts = HostFacts {
+            rc_conf: Some(RcFacts {
+                path: "rc.conf".into(),
+                conf: RcConf::parse("ifconfig_em0=\"inet 192.0.2.10/24\"\n"),
+            }),
+            live: None,
+        };
         let context = Context::new(&config, &facts);
         for rule in rules::ALL {
             let Check::Jails(start) = rule.check else {

@@ -45,6 +45,7 @@ pub mod jc039_ip4_inherit;
 pub mod jc040_interface_without_vnet;
 pub mod jc041_interface_moved_before_creation;
 pub mod jc042_duplicate_mac_address;
+pub mod jc043_host_address_in_jail;
 pub mod jc050_devfs_ruleset_zero;
 pub mod jc051_weak_enforce_statfs;
 pub mod jc052_mount_allowed_without_effect;
@@ -108,6 +109,7 @@ pub static ALL: &[&Rule] = &[
     &jc040_interface_without_vnet::RULE,
     &jc041_interface_moved_before_creation::RULE,
     &jc042_duplicate_mac_address::RULE,
+    &jc043_host_address_in_jail::RULE,
     &jc050_devfs_ruleset_zero::RULE,
     &jc051_weak_enforce_statfs::RULE,
     &jc052_mount_allowed_without_effect::RULE,
