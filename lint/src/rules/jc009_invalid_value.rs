@@ -419,6 +419,22 @@ fn problems(param: &params::Param, name: &str, value: &Value, only: bool) -> Vec
     }
 }
 
+/// The help for a `mount` entry written with `\040` or `\011`.
+const ESCAPED_BLANK_HELP: &str = "in a quoted string, jail.conf itself reads `\\040` as a space, which splits the entry: write `\\\\040` to hand fstab's escape to jail(8)";
+
+/// Whether a value's source has an octal escape for a space or a tab
+/// (`\040`, `\011`): fstab's way to write them, which jail.conf's own
+/// quoting decodes before jail(8) splits the entry into fields.
+fn has_escaped_blank(context: &Context<'_>, span: &Span) -> bool {
+    let text = context.config.sources.get(span.file).text();
+    let source = text
+        .get(span.range.start as usize..span.range.end as usize)
+        .unwrap_or_default();
+    source.windows(4).enumerate().any(|(at, window)| {
+        matches!(window, b"\\040" | b"\\011") && (at == 0 || source[at - 1] != b'\\')
+    })
+}
+
 /// Whether a value was written with variable references (so its text
 /// may differ from jail to jail).
 fn has_references(context: &Context<'_>, span: &Span) -> bool {
@@ -449,9 +465,14 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                 let only = param.values.len() == 1;
                 for value in values {
                     let Some(span) = &value.span else { continue };
-                    let problems = problems(known, &name, value, only);
+                    let mut problems = problems(known, &name, value, only);
                     if problems.is_empty() {
                         continue;
+                    }
+                    if known.name == "mount" && has_escaped_blank(context, span) {
+                        for problem in &mut problems {
+                            problem.help = ESCAPED_BLANK_HELP.to_string();
+                        }
                     }
                     let expanded = has_references(context, span);
                     // The leftover of a failed expansion: jail(8) does not
