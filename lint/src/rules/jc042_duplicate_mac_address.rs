@@ -1,6 +1,8 @@
 //! JC042 `duplicate-mac-address`: two jails give their interfaces the same
 //! MAC address.
 
+use std::borrow::Cow;
+
 use jailconf_parser::diag::Severity;
 use jailconf_parser::source::Span;
 
@@ -48,16 +50,16 @@ the system."#,
 };
 
 /// One setting of an address: the jail, the statement, the interface.
-type Use = (usize, Span, String);
+type Use<'c> = (usize, Span, Cow<'c, str>);
 
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
-    let uses = KeyUses::<MacAddress, Use>::with_capacity(context.jails().len());
+    let uses = KeyUses::<MacAddress, Use<'c>>::with_capacity(context.jails().len());
     batch_check(
         uses,
         move |uses, jail, batch, _| {
             for action in batch.net(jail).actions {
                 if let NetAction::LinkAddress { interface, mac } = &action.action {
-                    let at = (jail.index, action.span.clone(), interface.to_string());
+                    let at = (jail.index, action.span.clone(), interface.clone());
                     uses.push(*mac, at);
                 }
             }
@@ -67,7 +69,11 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
 }
 
 /// Reports the addresses that several jails set.
-fn report_shared(context: &Context<'_>, uses: KeyUses<MacAddress, Use>, report: &mut Report<'_>) {
+fn report_shared(
+    context: &Context<'_>,
+    uses: KeyUses<MacAddress, Use<'_>>,
+    report: &mut Report<'_>,
+) {
     // A jail's own settings count once (its first).
     let mut found = uses.shared(|&(jail, _, _)| jail);
     sort_by_second_use(&mut found, |(_, span, _)| span);
