@@ -37,6 +37,14 @@ pub struct RcAddress<'r> {
     pub prefix: Option<u8>,
 }
 
+impl RcAddress<'_> {
+    /// Whether it comes from an `ifconfig_IF_aliasN` line (rather than the
+    /// interface's own `ifconfig_IF` or `ifconfig_IF_ipv6`).
+    pub fn is_alias(&self) -> bool {
+        self.variable.contains("_alias")
+    }
+}
+
 impl RcConf {
     /// Parses rc.conf text. Lines that are not simple assignments are
     /// ignored, as they do not set variables jails depend on.
@@ -103,8 +111,9 @@ impl RcConf {
     }
 
     /// The addresses `ifconfig_IF` lines (and `_aliasN`, `_ipv6`) give
-    /// the host's interfaces, with the prefix length when the line has one
-    /// (`/24`, `netmask 255.255.255.0` or `0xffffff00`, `prefixlen 64`).
+    /// the host's interfaces (the word after `inet`/`inet6`, or the first
+    /// word), with the prefix length when the line has one (`/24`,
+    /// `netmask 255.255.255.0` or `0xffffff00`, `prefixlen 64`).
     pub fn addresses(&self) -> Vec<RcAddress<'_>> {
         let mut addresses = Vec::new();
         for (name, value) in &self.vars {
@@ -113,7 +122,10 @@ impl RcConf {
             };
             let words: Vec<&str> = value.value.split_whitespace().collect();
             for (i, word) in words.iter().enumerate() {
-                let Some((addr, prefix)) = parse_address(word) else {
+                // The address follows `inet`/`inet6` or starts the value;
+                // other addresses are netmasks, broadcasts or destinations.
+                let after_family = i == 0 || matches!(words[i - 1], "inet" | "inet6");
+                let Some((addr, prefix)) = parse_address(word).filter(|_| after_family) else {
                     continue;
                 };
                 let prefix = prefix.or_else(|| match (words.get(i + 1), words.get(i + 2)) {
@@ -167,5 +179,38 @@ mod tests {
         assert_eq!(rc.vars["cloned_interfaces"].line, 3);
         let ifconfig: Vec<_> = rc.ifconfig().collect();
         assert_eq!(ifconfig, [("bridge0", "inet 20.0.0.20/24 up addm em0")]);
+    }
+
+    #[test]
+    fn addresses_of_every_ifconfig_line() {
+        let rc = RcConf::parse(
+            "ifconfig_em0=\"inet 192.0.2.10 netmask 255.255.255.0\"\n\
+             ifconfig_em0_alias0=\"inet 192.0.2.20 netmask 0xffffffff\"\n\
+             ifconfig_em0_ipv6=\"inet6 2001:db8::10 prefixlen 64\"\n\
+             ifconfig_em1=\"DHCP\"\n\
+             ifconfig_tun0=\"inet 10.9.0.1 10.9.0.2 netmask 255.255.255.255 broadcast 10.9.0.255\"\n\
+             ifconfig_lo1=\"198.51.100.1/24 up\"\n",
+        );
+        let found: Vec<_> = (rc.addresses().iter())
+            .map(|a| {
+                (
+                    a.interface,
+                    a.addr.to_string(),
+                    a.prefix,
+                    a.line,
+                    a.is_alias(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("em0", "192.0.2.10".to_string(), Some(24), 1, false),
+                ("em0", "192.0.2.20".to_string(), Some(32), 2, true),
+                ("em0", "2001:db8::10".to_string(), Some(64), 3, false),
+                ("lo1", "198.51.100.1".to_string(), Some(24), 6, false),
+                ("tun0", "10.9.0.1".to_string(), None, 5, false),
+            ]
+        );
     }
 }

@@ -18,8 +18,10 @@ pub static RULE: Rule = Rule {
 With the host's rc.conf (`--rc-conf`, or `[host] rc_conf` in
 `jailconf.toml`), reports an `ip4.addr`/`ip6.addr` element that has an
 interface (`IF|ADDR`, or the `interface` parameter) and is an address
-rc.conf's `ifconfig_*` lines give the host. Addresses of the live host
-are not used: they include the aliases of jails already running.
+rc.conf gives one of the host's interfaces as its own (`ifconfig_IF`,
+`ifconfig_IF_ipv6`). Aliases (`ifconfig_IF_aliasN`) are left alone: an
+alias is often added for the jail that uses it. Addresses of the live
+host are not used: they include the aliases of jails already running.
 
 ## Why
 For an address with an interface, jail(8) runs `ifconfig IF inet ADDR
@@ -57,7 +59,10 @@ struct Found {
 fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
     let host: Vec<RcAddress<'_>> = (context.facts.rc_conf.as_ref())
         .map(|rc| rc.conf.addresses())
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|address| !address.is_alias())
+        .collect();
     batch_place_check(
         move |found, jail, batch| {
             if host.is_empty() {
