@@ -38,7 +38,8 @@ expansion, the way jail(8) and libjail read them when a jail is created:
 * `mount`: every entry an fstab line with at least `DEVICE MOUNTPOINT
   FSTYPE`, its mount point an absolute path;
 * `exec.consolelog`, when a command runs inside the jail: an absolute
-  path.
+  path;
+* `mount.devfs`, `mount.fdescfs`, `mount.procfs`: only with a `path`.
 
 Only the value jail(8) uses is checked: the last one of a single-valued
 parameter, every one of a list.
@@ -47,7 +48,7 @@ parameter, every one of a list.
 `jail -e` prints any value, but `jail -c` fails when the jail starts
 (often at boot) with `unknown boolean value`, `non-integer value`,
 `unknown jailsys value`, `not an IPv4 address`, `not an absolute
-pathname` or `missing information`.
+pathname`, `missing information` or `no jail root path defined`.
 
 ## Example
 ```
@@ -366,6 +367,36 @@ fn check_mount_entry(text: &str) -> Option<Problem> {
     })
 }
 
+/// The file systems jail(8) mounts under the jail's `path`, set for a
+/// jail that has none: jail(8) fails them with `no jail root path
+/// defined`. Each with the statement that sets it. Nothing for a jail
+/// whose run jail(8) refuses (a file it cannot read may set `path`).
+fn mounts_without_path(
+    context: &Context<'_>,
+    jail: &JailRef<'_>,
+) -> Vec<(&'static str, Span, Problem)> {
+    let refused = jail
+        .span()
+        .is_none_or(|span| context.run_refused(span.file));
+    if refused || jail.jail.failed || jail.param("path").is_some() {
+        return Vec::new();
+    }
+    ["mount.devfs", "mount.fdescfs", "mount.procfs"]
+        .into_iter()
+        .filter(|name| jail.flag(name) == Some(true))
+        .filter_map(|name| {
+            let span = jail.param_any(name)?.span.clone()?;
+            let problem = Problem::new(
+                format!("`{name}` mounts under the jail's `path`, which is not set"),
+                "needs `path`",
+                format!("set `path` to the jail's root directory, or remove `{name}` for a jail that shares the host's"),
+            )
+            .jail_says(format!("{name}: no jail root path defined"));
+            Some((name, span, problem))
+        })
+        .collect()
+}
+
 /// Whether jail(8) runs a command inside the jail (and so opens
 /// `exec.consolelog`): a non-empty `exec.start`, `command` or `exec.stop`.
 fn runs_commands_inside(jail: &JailRef<'_>) -> bool {
@@ -494,6 +525,9 @@ fn check<'c, 'a>(context: &'c Context<'a>) -> Box<dyn JailCheck<'c, 'a> + 'c> {
                         }
                     }
                 }
+            }
+            for (name, span, problem) in mounts_without_path(context, jail) {
+                found.add(span, format!("{name}\0no path"), jail, problem);
             }
         },
         move |place, report| {
