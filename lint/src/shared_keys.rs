@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use jailconf_parser::source::Span;
 
 use crate::commands::MacAddress;
-use crate::hash::FastSet;
+use crate::hash::{FastMap, FastSet};
 
 /// A key as bytes: two keys are the same key when their bytes are equal.
 pub(crate) trait KeyBytes {
@@ -158,6 +158,30 @@ pub(crate) fn sort_by_second_use<K: Ord, T>(
         let (u, v) = (place(&u[1]), place(&v[1]));
         ((u.file, u.range.start), a).cmp(&((v.file, v.range.start), b))
     });
+}
+
+/// The places to report for one group of uses from [`KeyUses::shared`]
+/// (first use first): every statement after the first use, once, with the
+/// jails that use the key there, so that a statement many jails inherit is
+/// one finding that names them. `jail` and `place` read a use's jail and
+/// statement.
+pub(crate) fn later_places<T>(
+    uses: &[T],
+    jail: impl Fn(&T) -> usize,
+    place: impl Fn(&T) -> &Span,
+) -> Vec<(&T, Vec<usize>)> {
+    let mut jails_at: FastMap<&Span, Vec<usize>> = FastMap::default();
+    for key_use in uses {
+        jails_at
+            .entry(place(key_use))
+            .or_default()
+            .push(jail(key_use));
+    }
+    let mut reported = FastSet::default();
+    (uses.iter().skip(1))
+        .filter(|key_use| reported.insert(place(key_use)))
+        .map(|key_use| (key_use, jails_at[place(key_use)].clone()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,10 +8,9 @@ use jailconf_parser::source::Span;
 
 use crate::commands::{epair_base, NetAction, Side};
 use crate::context::Context;
-use crate::hash::{FastMap, FastSet};
 use crate::rule::{batch_check, Category, Check, JailCheck, Report, Rule};
 use crate::rules::and_list;
-use crate::shared_keys::{sort_by_second_use, KeyUses};
+use crate::shared_keys::{later_places, sort_by_second_use, KeyUses};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -90,18 +89,8 @@ fn report_shared(context: &Context<'_>, uses: Uses<'_>, report: &mut Report<'_>)
     let name = |jail: usize| format!("`{}`", jails[jail].name());
     for (interface, uses) in found {
         let (first_jail, first_span) = &uses[0];
-        // The jails of each place: a statement many jails inherit is
-        // reported once, naming them.
-        let mut at: FastMap<&Span, Vec<usize>> = FastMap::default();
-        for (jail, span) in &uses {
-            at.entry(span).or_default().push(*jail);
-        }
-        let mut reported = FastSet::default();
-        for (_, span) in &uses[1..] {
-            if !reported.insert(span) {
-                continue;
-            }
-            let here: Vec<String> = at[span].iter().map(|&jail| name(jail)).collect();
+        for ((_, span), jails_here) in later_places(&uses, |u| u.0, |u| &u.1) {
+            let here: Vec<String> = jails_here.iter().map(|&jail| name(jail)).collect();
             let mut all = here.clone();
             if span != first_span {
                 all.insert(0, name(*first_jail));
