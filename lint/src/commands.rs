@@ -225,17 +225,8 @@ impl<'s, 't> Commands<'s, 't> {
 
 /// Splits a command string into simple commands of words (at `;`, `&&`,
 /// `||`, `|`, `&` and newlines outside quotes, then with sh quoting
-/// rules). A part sh could not parse (unbalanced quotes) is left out.
-pub fn simple_commands(command: &str) -> Vec<Vec<String>> {
-    split_commands(command)
-        .all()
-        .iter()
-        .map(|words| words.iter().map(|w| w.to_string()).collect())
-        .collect()
-}
-
-/// [`simple_commands`] with words borrowed from `command` where they can
-/// be.
+/// rules), with words borrowed from `command` where they can be. A part sh
+/// could not parse (unbalanced quotes) is left out.
 pub fn split_commands(command: &str) -> SimpleCommands<'_> {
     let mut out = SimpleCommands::default();
     out.push(command);
@@ -630,12 +621,12 @@ fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>)
 pub struct MacAddress(pub [u8; 6]);
 
 impl MacAddress {
-    /// Six groups of one or two hex digits separated by `:` or `.`, as
-    /// ifconfig(8) takes a link-level address (`random` and other words
-    /// are not addresses).
+    /// Six groups of one or two hex digits separated by `:`, `.` or `-`,
+    /// as ifconfig(8) takes a link-level address (`random` and other
+    /// words are not addresses).
     pub fn parse(text: &str) -> Option<MacAddress> {
         let mut bytes = [0u8; 6];
-        let mut groups = text.split([':', '.']);
+        let mut groups = text.split([':', '.', '-']);
         for byte in &mut bytes {
             let group = groups.next()?;
             if !(1..=2).contains(&group.len()) {
@@ -703,6 +694,15 @@ impl NetAction<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`split_commands`] with every word owned, for comparisons.
+    fn simple_commands(command: &str) -> Vec<Vec<String>> {
+        split_commands(command)
+            .all()
+            .iter()
+            .map(|words| words.iter().map(|w| w.to_string()).collect())
+            .collect()
+    }
 
     /// The char-by-char splitter [`split_operators`] replaced.
     fn split_operators_collected(command: &str) -> Vec<&str> {

@@ -393,7 +393,7 @@ impl<'b, 'a> Batch<'b, 'a> {
 
     /// The values of the hook parameters (`exec.*`, `command`) of `jail`,
     /// a jail of the batch (as for [`Batch::net`]), in order, with their
-    /// simple commands as [`simple_commands`](crate::commands::simple_commands)
+    /// simple commands as [`split_commands`](crate::commands::split_commands)
     /// splits them.
     /// Every hook value is split once (a value the jails inherit from the
     /// global section or a wildcard block once per batch).

@@ -11,7 +11,7 @@ use jailconf_parser::diag::{Diagnostic, Severity};
 use jailconf_parser::source::Span;
 use jailconf_parser::Config;
 
-use crate::commands::{hook_side, simple_commands};
+use crate::commands::{hook_side, net_actions, NetAction};
 use crate::context::{lossy, Context};
 use crate::facts::HostFacts;
 use crate::rc_conf::RcConf;
@@ -329,35 +329,14 @@ fn cross_host(
 }
 
 /// The MAC address an `ifconfig IF ether|lladdr|link MAC` in a hook sets,
-/// lower-cased.
+/// as `02:00:00:00:00:0a`.
 fn static_mac(command: &str) -> Option<String> {
-    simple_commands(command).into_iter().find_map(|words| {
-        let program = words.first()?;
-        if program.rsplit('/').next() != Some("ifconfig") {
-            return None;
-        }
-        words.windows(2).find_map(|pair| {
-            matches!(pair[0].as_str(), "ether" | "lladdr" | "link")
-                .then(|| parse_mac(&pair[1]))
-                .flatten()
+    net_actions(command)
+        .into_iter()
+        .find_map(|action| match action {
+            NetAction::LinkAddress { mac, .. } => Some(mac.to_string()),
+            _ => None,
         })
-    })
-}
-
-/// `02:00:00:00:00:0a` (also with `-`), normalised.
-fn parse_mac(text: &str) -> Option<String> {
-    let parts: Vec<&str> = text.split([':', '-']).collect();
-    let valid = parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()));
-    valid.then(|| {
-        parts
-            .iter()
-            .map(|p| format!("{:0>2}", p.to_ascii_lowercase()))
-            .collect::<Vec<_>>()
-            .join(":")
-    })
 }
 
 /// `file:line:column` of a span in a host's configuration.
