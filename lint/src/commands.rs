@@ -474,7 +474,7 @@ pub fn parse_address(text: &str) -> Option<(IpAddr, Option<u8>)> {
     Some((addr, prefix))
 }
 
-fn netmask_prefix(mask: &str) -> Option<u8> {
+pub(crate) fn netmask_prefix(mask: &str) -> Option<u8> {
     if let Some(hex) = mask.strip_prefix("0x") {
         return u32::from_str_radix(hex, 16)
             .ok()
@@ -483,6 +483,16 @@ fn netmask_prefix(mask: &str) -> Option<u8> {
     match mask.parse::<IpAddr>().ok()? {
         IpAddr::V4(v4) => Some(u32::from(v4).count_ones() as u8),
         IpAddr::V6(_) => None,
+    }
+}
+
+/// The prefix length that ifconfig arguments give the address before
+/// them: `netmask M` (dotted or hex) or `prefixlen N`.
+pub(crate) fn prefix_after(option: Option<&str>, value: Option<&str>) -> Option<u8> {
+    match (option?, value?) {
+        ("netmask", mask) => netmask_prefix(mask),
+        ("prefixlen", length) => length.parse().ok(),
+        _ => None,
     }
 }
 
@@ -598,11 +608,7 @@ fn ifconfig_actions<'t>(args: &[Cow<'t, str>], actions: &mut Vec<NetAction<'t>>)
                     parse_address(word).filter(|_| !word.contains('|'))
                 {
                     if prefix.is_none() {
-                        if let (Some("netmask"), Some(mask)) = (arg(i + 1), arg(i + 2)) {
-                            prefix = netmask_prefix(mask);
-                        } else if let (Some("prefixlen"), Some(len)) = (arg(i + 1), arg(i + 2)) {
-                            prefix = len.parse().ok();
-                        }
+                        prefix = prefix_after(arg(i + 1), arg(i + 2));
                     }
                     actions.push(NetAction::Address {
                         interface: interface.clone(),

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::commands::parse_address;
+use crate::commands::{netmask_prefix, parse_address};
 use crate::rc_conf::RcConf;
 
 /// An rc.conf with the path it was read from.
@@ -59,7 +59,7 @@ impl LiveHost {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
                 ["inet", addr, "netmask", mask, ..] => {
-                    if let (Ok(addr), Some(prefix)) = (addr.parse(), netmask_bits(mask)) {
+                    if let (Ok(addr), Some(prefix)) = (addr.parse(), netmask_prefix(mask)) {
                         current.addresses.push((addr, prefix));
                     }
                 }
@@ -111,14 +111,6 @@ fn has_up_flag(header: &str) -> bool {
         .split_once('<')
         .and_then(|(_, rest)| rest.split_once('>'))
         .is_some_and(|(flags, _)| flags.split(',').any(|flag| flag == "UP"))
-}
-
-/// The prefix length of a hex netmask as ifconfig prints it (`0xffffff00`).
-pub(crate) fn netmask_bits(mask: &str) -> Option<u8> {
-    let hex = mask.strip_prefix("0x")?;
-    u32::from_str_radix(hex, 16)
-        .ok()
-        .map(|m| m.count_ones() as u8)
 }
 
 /// Everything known about the host. All parts are optional: rules that

@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::commands::parse_address;
-use crate::facts::netmask_bits;
+use crate::commands::{parse_address, prefix_after};
 
 /// The variables of an rc.conf file that matter for jails.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -128,15 +127,8 @@ impl RcConf {
                 let Some((addr, prefix)) = parse_address(word).filter(|_| after_family) else {
                     continue;
                 };
-                let prefix = prefix.or_else(|| match (words.get(i + 1), words.get(i + 2)) {
-                    (Some(&"netmask"), Some(mask)) => mask
-                        .parse::<std::net::Ipv4Addr>()
-                        .ok()
-                        .map(|m| u32::from(m).count_ones() as u8)
-                        .or_else(|| netmask_bits(mask)),
-                    (Some(&"prefixlen"), Some(len)) => len.parse().ok(),
-                    _ => None,
-                });
+                let prefix = prefix
+                    .or_else(|| prefix_after(words.get(i + 1).copied(), words.get(i + 2).copied()));
                 addresses.push(RcAddress {
                     interface: RcConf::interface_of(suffix),
                     variable: name,
