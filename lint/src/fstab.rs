@@ -19,7 +19,7 @@ impl<'a> FstabLine<'a> {
     /// The fields of `line`; `None` with fewer than three (jail(8) then
     /// reports `missing information`).
     pub fn parse(line: &'a str) -> Option<Self> {
-        let mut fields = line.split_whitespace();
+        let mut fields = fields(line);
         let (device, mount_point, fs_type) = (fields.next()?, fields.next()?, fields.next()?);
         Some(FstabLine {
             device: unvis(device),
@@ -36,6 +36,14 @@ impl<'a> FstabLine<'a> {
             .map(str::trim)
             .filter(|option| !option.is_empty())
     }
+}
+
+/// The fields of an fstab line, split where jail(8) splits them (its
+/// `strtok` on space, tab, newline, carriage return, vertical tab and
+/// form feed).
+pub fn fields(line: &str) -> impl Iterator<Item = &str> {
+    line.split([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
+        .filter(|field| !field.is_empty())
 }
 
 /// Decodes vis(3) octal escapes (`\040` for a space), as jail(8) does.

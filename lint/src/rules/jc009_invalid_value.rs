@@ -10,7 +10,7 @@ use jailconf_parser::source::Span;
 use jailconf_parser::Value;
 
 use crate::context::{Context, JailRef, KnownParams};
-use crate::fstab::FstabLine;
+use crate::fstab::{self, FstabLine};
 use crate::rule::{place_check, Category, Check, JailCheck, Rule};
 
 /// The rule.
@@ -333,12 +333,8 @@ fn check_value(param: &params::Param, name: &str, text: &str) -> Option<Problem>
 /// none at all (nothing to mount), or at least `DEVICE MOUNTPOINT FSTYPE`
 /// with an absolute mount point.
 fn check_mount_entry(text: &str) -> Option<Problem> {
-    let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c');
-    let fields = text.split(blank).filter(|field| !field.is_empty()).count();
-    if fields == 0 {
-        return None;
-    }
-    let Some(line) = FstabLine::parse(text).filter(|_| fields >= 3) else {
+    fstab::fields(text).next()?;
+    let Some(line) = FstabLine::parse(text) else {
         return Some(
             Problem::new(
                 format!("the `mount` entry {} is not a whole fstab line", quoted(text)),
@@ -375,10 +371,13 @@ fn mounts_without_path(
     context: &Context<'_>,
     jail: &JailRef<'_>,
 ) -> Vec<(&'static str, Span, Problem)> {
-    let refused = jail
+    if jail.param("path").is_some() || jail.jail.failed {
+        return Vec::new();
+    }
+    if jail
         .span()
-        .is_none_or(|span| context.run_refused(span.file));
-    if refused || jail.jail.failed || jail.param("path").is_some() {
+        .is_none_or(|span| context.run_refused(span.file))
+    {
         return Vec::new();
     }
     ["mount.devfs", "mount.fdescfs", "mount.procfs"]
